@@ -1,0 +1,1 @@
+//! HTTP dialects of Tessera: thin routers over the core.

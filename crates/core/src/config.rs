@@ -1,0 +1,165 @@
+//! Tunables of the core's rules, with secure defaults. The server fills these from its
+//! configuration file and environment.
+
+use serde::{Deserialize, Serialize};
+
+/// argon2id cost parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HashParams {
+    /// Memory in KiB (OWASP minimum: 19456).
+    pub memory_kib: u32,
+    /// Passes (OWASP minimum with 19 MiB: 2).
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl Default for HashParams {
+    fn default() -> Self {
+        Self { memory_kib: 19_456, iterations: 2, parallelism: 1 }
+    }
+}
+
+/// Password rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordConfig {
+    /// argon2id parameters for new hashes; older hashes are upgraded at sign-in.
+    pub hash: HashParams,
+    /// Concurrent hashes at most (0 = number of CPUs).
+    pub max_concurrent_hashes: usize,
+    /// Minimum length in characters.
+    pub min_length: usize,
+    /// Maximum length in characters (bounds hashing cost of hostile input).
+    pub max_length: usize,
+    /// Refuse passwords on the bundled common-password list.
+    pub refuse_common: bool,
+}
+
+impl Default for PasswordConfig {
+    fn default() -> Self {
+        Self {
+            hash: HashParams::default(),
+            max_concurrent_hashes: 0,
+            min_length: 8,
+            max_length: 128,
+            refuse_common: true,
+        }
+    }
+}
+
+/// Session lifetimes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Inactivity after which a session ends (seconds).
+    pub idle_timeout_secs: i64,
+    /// Absolute lifetime of a session (seconds).
+    pub absolute_lifetime_secs: i64,
+    /// Access-token lifetime for JWT dialects (seconds).
+    pub access_token_secs: i64,
+    /// One live session per user: a new sign-in ends the previous ones.
+    pub single_per_user: bool,
+    /// How often at most a session's `last_seen_at` is written (seconds).
+    pub touch_interval_secs: i64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout_secs: 3600,
+            absolute_lifetime_secs: 30 * 24 * 3600,
+            access_token_secs: 2 * 3600,
+            single_per_user: true,
+            touch_interval_secs: 60,
+        }
+    }
+}
+
+/// Lockout after repeated failures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LockoutConfig {
+    /// Failures of any factor within the window that lock the account.
+    pub max_failures: i32,
+    /// Counting window (seconds).
+    pub window_secs: i64,
+    /// How long a lock lasts (seconds).
+    pub lock_secs: i64,
+    /// Code requests per destination (phone / e-mail) within the window before refusal.
+    pub max_code_requests: i32,
+    /// Window for code requests per destination (seconds).
+    pub code_request_window_secs: i64,
+}
+
+impl Default for LockoutConfig {
+    fn default() -> Self {
+        Self {
+            max_failures: 5,
+            window_secs: 15 * 60,
+            lock_secs: 15 * 60,
+            max_code_requests: 5,
+            code_request_window_secs: 3600,
+        }
+    }
+}
+
+/// One-time code lifetimes and limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CodeConfig {
+    /// SMS sign-in and phone-binding codes live this long (seconds).
+    pub sms_ttl_secs: i64,
+    /// Password reset codes live this long (seconds).
+    pub reset_ttl_secs: i64,
+    /// Refresh codes live this long (seconds).
+    pub refresh_ttl_secs: i64,
+    /// A new code for the same destination only after this long (seconds).
+    pub resend_cooldown_secs: i64,
+    /// Wrong guesses allowed per code.
+    pub max_attempts: i32,
+}
+
+impl Default for CodeConfig {
+    fn default() -> Self {
+        Self {
+            sms_ttl_secs: 120,
+            reset_ttl_secs: 15 * 60,
+            refresh_ttl_secs: 15,
+            resend_cooldown_secs: 60,
+            max_attempts: 5,
+        }
+    }
+}
+
+/// Everything the core's rules read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CoreConfig {
+    /// Passwords.
+    pub password: PasswordConfig,
+    /// Sessions.
+    pub session: SessionConfig,
+    /// Lockout.
+    pub lockout: LockoutConfig,
+    /// One-time codes.
+    pub codes: CodeConfig,
+    /// Issuer name in JWTs and TOTP URIs.
+    pub issuer: String,
+    /// Audit and login events are kept this many days.
+    pub audit_retention_days: i64,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        Self {
+            password: PasswordConfig::default(),
+            session: SessionConfig::default(),
+            lockout: LockoutConfig::default(),
+            codes: CodeConfig::default(),
+            issuer: "tessera".into(),
+            audit_retention_days: 365,
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Domain types shared by every service and port. Constructors parse, so a value that
+//! exists is valid ("parse, don't validate").
+
+mod audit;
+mod code;
+mod ids;
+mod outbox;
+mod session;
+mod user;
+mod values;
+
+pub use audit::{AuditEvent, LoginEvent, RequestContext};
+pub use code::{CodePurpose, OneTimeCode};
+pub use ids::{SessionId, UserId};
+pub use outbox::{OutboxChannel, OutboxMessage};
+pub use session::Session;
+pub use user::{NewUser, User, UserSource, UserStatus};
+pub use values::{Email, Password, Phone};

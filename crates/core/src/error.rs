@@ -1,0 +1,126 @@
+//! The core's one error type. Each variant has a stable snake_case code that dialects map
+//! to their own status codes and bodies in one place each.
+
+use crate::store::StoreError;
+
+/// Result alias for core operations.
+pub type CoreResult<T> = Result<T, CoreError>;
+
+/// Which part of a request was wrong, for dialects that report field errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The wire-neutral field name (`email`, `password`, `phone`, `code`, ...).
+    pub field: &'static str,
+    /// A validator-style tag (`required`, `email`, `min`, `max`, `format`, `common`).
+    pub tag: &'static str,
+}
+
+/// Everything a core operation can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// Input failed validation (`invalid_input`).
+    #[error("invalid input: {0:?}")]
+    InvalidInput(Vec<FieldError>),
+    /// Unknown account or wrong secret; deliberately indistinguishable (`invalid_credentials`).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Too many failures; refused even with the right secret until the lock ends (`account_locked`).
+    #[error("account locked")]
+    AccountLocked,
+    /// The account exists but is blocked by an administrator (`account_blocked`).
+    #[error("account blocked")]
+    AccountBlocked,
+    /// A one-time code is wrong, spent, exhausted or unknown (`code_invalid`).
+    #[error("code invalid")]
+    CodeInvalid,
+    /// A one-time code was right but has expired (`code_expired`).
+    #[error("code expired")]
+    CodeExpired,
+    /// A new code was asked for before the resend cooldown ended (`code_requested_too_often`).
+    #[error("code requested too often")]
+    CodeRequestedTooOften,
+    /// A TOTP code was wrong or already used (`totp_invalid`).
+    #[error("totp invalid")]
+    TotpInvalid,
+    /// TOTP sign-in for an account that has not bound TOTP (`totp_not_enrolled`).
+    #[error("totp not enrolled")]
+    TotpNotEnrolled,
+    /// The e-mail address belongs to another account (`email_taken`).
+    #[error("email taken")]
+    EmailTaken,
+    /// The username belongs to another account (`username_taken`).
+    #[error("username taken")]
+    UsernameTaken,
+    /// The phone number belongs to another account (`phone_taken`).
+    #[error("phone taken")]
+    PhoneTaken,
+    /// The new password breaks the policy (`weak_password`).
+    #[error("weak password: {0}")]
+    WeakPassword(&'static str),
+    /// The current password given for a change does not match (`password_mismatch`).
+    #[error("password mismatch")]
+    PasswordMismatch,
+    /// The session or token is unknown, expired or revoked (`session_invalid`).
+    #[error("session invalid")]
+    SessionInvalid,
+    /// The thing asked for does not exist or is not the caller's (`not_found`).
+    #[error("not found")]
+    NotFound,
+    /// Too many requests for this key; try later (`rate_limited`).
+    #[error("rate limited")]
+    RateLimited,
+    /// A server fault; the cause is logged, never shown to clients (`internal`).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl CoreError {
+    /// The stable snake_case code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidInput(_) => "invalid_input",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::AccountLocked => "account_locked",
+            Self::AccountBlocked => "account_blocked",
+            Self::CodeInvalid => "code_invalid",
+            Self::CodeExpired => "code_expired",
+            Self::CodeRequestedTooOften => "code_requested_too_often",
+            Self::TotpInvalid => "totp_invalid",
+            Self::TotpNotEnrolled => "totp_not_enrolled",
+            Self::EmailTaken => "email_taken",
+            Self::UsernameTaken => "username_taken",
+            Self::PhoneTaken => "phone_taken",
+            Self::WeakPassword(_) => "weak_password",
+            Self::PasswordMismatch => "password_mismatch",
+            Self::SessionInvalid => "session_invalid",
+            Self::NotFound => "not_found",
+            Self::RateLimited => "rate_limited",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// Shorthand for a single-field validation error.
+    pub fn field(field: &'static str, tag: &'static str) -> Self {
+        Self::InvalidInput(vec![FieldError { field, tag }])
+    }
+
+    /// Wraps any server-side failure; the message is for logs only.
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        Self::Internal(err.to_string())
+    }
+}
+
+impl From<StoreError> for CoreError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict(crate::store::UniqueField::Email) => Self::EmailTaken,
+            StoreError::Conflict(crate::store::UniqueField::Username) => Self::UsernameTaken,
+            StoreError::Conflict(crate::store::UniqueField::Phone) => Self::PhoneTaken,
+            StoreError::Conflict(crate::store::UniqueField::Other) => {
+                Self::Internal("unexpected unique conflict".into())
+            }
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Backend(msg) => Self::Internal(msg),
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! HS256 access tokens (the weplanx dialect's `TOKEN` cookie). The token names the
+//! session (`jti` = `sid` = session id), so revoking the session kills the token at once.
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::domain::{SessionId, UserId};
+use crate::error::CoreError;
+
+/// The claims, with the original's key names (`UserId` really is capitalised).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// The account.
+    #[serde(rename = "UserId")]
+    pub user_id: String,
+    /// Issuer (the configured namespace).
+    pub iss: String,
+    /// Expiry (unix seconds).
+    pub exp: i64,
+    /// Not before.
+    pub nbf: i64,
+    /// Issued at.
+    pub iat: i64,
+    /// Token id: the session id, as in the original where the session stored the jti.
+    pub jti: String,
+    /// The session id again, under an explicit name.
+    pub sid: String,
+}
+
+/// Signs and verifies access tokens with one key.
+#[derive(Clone)]
+pub struct JwtCodec {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+}
+
+impl std::fmt::Debug for JwtCodec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JwtCodec(<redacted>)")
+    }
+}
+
+/// A verified token's subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenSubject {
+    /// The account.
+    pub user_id: UserId,
+    /// The session.
+    pub session_id: SessionId,
+}
+
+impl JwtCodec {
+    /// A codec for `key`, stamping `issuer`.
+    pub fn new(key: &[u8], issuer: &str) -> Self {
+        // Only HS256 is issued and only HS256 is accepted: no algorithm confusion.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 5;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "nbf", "iat"]);
+        Self {
+            encoding: EncodingKey::from_secret(key),
+            decoding: DecodingKey::from_secret(key),
+            validation,
+            issuer: issuer.to_owned(),
+        }
+    }
+
+    /// Issues a token for a session, valid for `lifetime_secs` from `now`.
+    pub fn issue(
+        &self,
+        user_id: UserId,
+        session_id: SessionId,
+        now: OffsetDateTime,
+        lifetime_secs: i64,
+    ) -> Result<String, CoreError> {
+        let iat = now.unix_timestamp();
+        let claims = Claims {
+            user_id: user_id.to_simple(),
+            iss: self.issuer.clone(),
+            exp: iat + lifetime_secs,
+            nbf: iat,
+            iat,
+            jti: session_id.to_simple(),
+            sid: session_id.to_simple(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(CoreError::internal)
+    }
+
+    /// Checks signature, algorithm and time claims; returns whom the token names.
+    /// Every failure is [`CoreError::SessionInvalid`].
+    pub fn verify(&self, token: &str) -> Result<TokenSubject, CoreError> {
+        if token.is_empty() || token.len() > 4096 {
+            return Err(CoreError::SessionInvalid);
+        }
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| CoreError::SessionInvalid)?;
+        let user_id = UserId::parse(&data.claims.user_id).ok_or(CoreError::SessionInvalid)?;
+        let session_id = SessionId::parse(&data.claims.sid).ok_or(CoreError::SessionInvalid)?;
+        if data.claims.jti != data.claims.sid {
+            return Err(CoreError::SessionInvalid);
+        }
+        Ok(TokenSubject { user_id, session_id })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codec() -> JwtCodec {
+        JwtCodec::new(b"0123456789abcdef0123456789abcdef", "tessera")
+    }
+
+    #[test]
+    fn round_trip_keeps_subject() {
+        let (u, s) = (UserId::new(), SessionId::new());
+        let t = codec().issue(u, s, OffsetDateTime::now_utc(), 7200).unwrap();
+        let got = codec().verify(&t).unwrap();
+        assert_eq!(got, TokenSubject { user_id: u, session_id: s });
+    }
+
+    #[test]
+    fn other_key_expired_and_garbage_fail() {
+        let (u, s) = (UserId::new(), SessionId::new());
+        let now = OffsetDateTime::now_utc();
+        let other = JwtCodec::new(b"another key, another key, anothe", "tessera");
+        let t = other.issue(u, s, now, 7200).unwrap();
+        assert!(codec().verify(&t).is_err());
+        let old = codec().issue(u, s, now - time::Duration::hours(3), 7200).unwrap();
+        assert!(codec().verify(&old).is_err());
+        for junk in ["", "a.b.c", "eyJhbGciOiJub25lIn0.e30.", &"x".repeat(5000)] {
+            assert!(codec().verify(junk).is_err());
+        }
+    }
+
+    #[test]
+    fn hs384_with_the_same_key_is_refused() {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let s = SessionId::new().to_simple();
+        let claims = Claims {
+            user_id: UserId::new().to_simple(),
+            iss: "tessera".into(),
+            exp: now + 60,
+            nbf: now,
+            iat: now,
+            jti: s.clone(),
+            sid: s,
+        };
+        let t = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS384),
+            &claims,
+            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
+        )
+        .unwrap();
+        assert!(codec().verify(&t).is_err());
+    }
+}

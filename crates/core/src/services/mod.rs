@@ -1,0 +1,1 @@
+//! Core services: each business rule, once.

@@ -1,0 +1,1 @@
+//! Mail (SMTP, file) and SMS (log, HTTP gateway) transports for the outbox.

@@ -1,0 +1,1 @@
+//! PostgreSQL engine for Tessera's store ports (for several stateless nodes).

@@ -1,0 +1,1 @@
+//! SQLite engine for Tessera's store ports (the embedded default).
