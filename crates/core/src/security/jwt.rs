@@ -8,6 +8,9 @@ use time::OffsetDateTime;
 use crate::domain::{SessionId, UserId};
 use crate::error::CoreError;
 
+/// Clock skew tolerated between nodes, in seconds.
+const LEEWAY_SECS: i64 = 5;
+
 /// The claims, with the original's key names (`UserId` really is capitalised).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
@@ -57,8 +60,10 @@ impl JwtCodec {
     pub fn new(key: &[u8], issuer: &str) -> Self {
         // Only HS256 is issued and only HS256 is accepted: no algorithm confusion.
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
-        validation.validate_nbf = true;
+        // Time claims are checked against the injected clock in `verify`, not the OS clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
         validation.set_required_spec_claims(&["exp", "nbf", "iat"]);
         Self {
             encoding: EncodingKey::from_secret(key),
@@ -90,14 +95,18 @@ impl JwtCodec {
             .map_err(CoreError::internal)
     }
 
-    /// Checks signature, algorithm and time claims; returns whom the token names.
+    /// Checks signature, algorithm and time claims at `now`; returns whom the token names.
     /// Every failure is [`CoreError::SessionInvalid`].
-    pub fn verify(&self, token: &str) -> Result<TokenSubject, CoreError> {
+    pub fn verify(&self, token: &str, now: OffsetDateTime) -> Result<TokenSubject, CoreError> {
         if token.is_empty() || token.len() > 4096 {
             return Err(CoreError::SessionInvalid);
         }
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| CoreError::SessionInvalid)?;
+        let t = now.unix_timestamp();
+        if t >= data.claims.exp + LEEWAY_SECS || t + LEEWAY_SECS < data.claims.nbf {
+            return Err(CoreError::SessionInvalid);
+        }
         let user_id = UserId::parse(&data.claims.user_id).ok_or(CoreError::SessionInvalid)?;
         let session_id = SessionId::parse(&data.claims.sid).ok_or(CoreError::SessionInvalid)?;
         if data.claims.jti != data.claims.sid {
@@ -119,7 +128,7 @@ mod tests {
     fn round_trip_keeps_subject() {
         let (u, s) = (UserId::new(), SessionId::new());
         let t = codec().issue(u, s, OffsetDateTime::now_utc(), 7200).unwrap();
-        let got = codec().verify(&t).unwrap();
+        let got = codec().verify(&t, OffsetDateTime::now_utc()).unwrap();
         assert_eq!(got, TokenSubject { user_id: u, session_id: s });
     }
 
@@ -129,11 +138,11 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let other = JwtCodec::new(b"another key, another key, anothe", "tessera");
         let t = other.issue(u, s, now, 7200).unwrap();
-        assert!(codec().verify(&t).is_err());
+        assert!(codec().verify(&t, now).is_err());
         let old = codec().issue(u, s, now - time::Duration::hours(3), 7200).unwrap();
-        assert!(codec().verify(&old).is_err());
+        assert!(codec().verify(&old, now).is_err());
         for junk in ["", "a.b.c", "eyJhbGciOiJub25lIn0.e30.", &"x".repeat(5000)] {
-            assert!(codec().verify(junk).is_err());
+            assert!(codec().verify(junk, now).is_err());
         }
     }
 
@@ -156,6 +165,16 @@ mod tests {
             &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
         )
         .unwrap();
-        assert!(codec().verify(&t).is_err());
+        assert!(codec().verify(&t, OffsetDateTime::from_unix_timestamp(now).unwrap()).is_err());
+    }
+
+    #[test]
+    fn expiry_follows_the_given_clock() {
+        let (u, s) = (UserId::new(), SessionId::new());
+        let t0 = time::macros::datetime!(2026-01-01 00:00 UTC);
+        let t = codec().issue(u, s, t0, 7200).unwrap();
+        assert!(codec().verify(&t, t0 + time::Duration::seconds(7199)).is_ok());
+        assert!(codec().verify(&t, t0 + time::Duration::seconds(7205)).is_err());
+        assert!(codec().verify(&t, t0 - time::Duration::seconds(60)).is_err(), "not before");
     }
 }

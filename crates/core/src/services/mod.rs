@@ -1,1 +1,123 @@
-//! Core services: each business rule, once.
+//! Core services: each business rule, once. `Core` is a cheap, cloneable handle that every
+//! dialect and the CLI share; the rules are grouped by area in the files below, each an
+//! `impl Core` block.
+
+mod accounts;
+mod audit;
+mod auth;
+mod codes;
+mod lockout;
+mod messages;
+mod mfa;
+mod outbox;
+mod profile;
+mod recovery;
+mod sessions;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::clock::SharedClock;
+use crate::config::CoreConfig;
+use crate::error::CoreResult;
+use crate::security::jwt::JwtCodec;
+use crate::security::keys::ServerKeys;
+use crate::security::passwords::{PasswordHasher, PasswordPolicy};
+use crate::store::SharedStore;
+
+pub use accounts::CreateUser;
+pub use auth::{SessionOptions, SignedIn};
+pub use outbox::{Dispatcher, RetryPolicy};
+pub use profile::{ProfileField, UserOverview};
+pub use sessions::{AuthContext, SessionCache};
+
+struct Inner {
+    store: SharedStore,
+    clock: SharedClock,
+    keys: ServerKeys,
+    config: CoreConfig,
+    hasher: PasswordHasher,
+    policy: PasswordPolicy,
+    jwt: JwtCodec,
+    cache: SessionCache,
+    outbox_signal: Notify,
+}
+
+/// The account core. Clone freely: all clones share one state.
+#[derive(Clone)]
+pub struct Core {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core").field("engine", &self.inner.store.engine()).finish_non_exhaustive()
+    }
+}
+
+impl Core {
+    /// Builds the core from its ports and configuration.
+    pub fn new(
+        store: SharedStore,
+        clock: SharedClock,
+        keys: ServerKeys,
+        config: CoreConfig,
+    ) -> CoreResult<Self> {
+        let hasher =
+            PasswordHasher::new(config.password.hash, config.password.max_concurrent_hashes)?;
+        let policy = PasswordPolicy::new(config.password.clone());
+        let jwt = JwtCodec::new(&keys.jwt, &config.issuer);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                keys,
+                config,
+                hasher,
+                policy,
+                jwt,
+                cache: SessionCache::new(100_000),
+                outbox_signal: Notify::new(),
+            }),
+        })
+    }
+
+    /// The store, for operations the CLI and health checks need directly.
+    pub fn store(&self) -> &SharedStore {
+        &self.inner.store
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &CoreConfig {
+        &self.inner.config
+    }
+
+    /// The server keys (dialects sign CSRF tokens with `csrf`).
+    pub fn keys(&self) -> &ServerKeys {
+        &self.inner.keys
+    }
+
+    /// The injected clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    /// The password hasher (benchmarks and the CLI use it directly).
+    pub fn hasher(&self) -> &PasswordHasher {
+        &self.inner.hasher
+    }
+
+    /// The JWT codec of JWT-speaking dialects.
+    pub fn jwt(&self) -> &JwtCodec {
+        &self.inner.jwt
+    }
+
+    /// Wakes the outbox dispatcher after a message was enqueued.
+    fn signal_outbox(&self) {
+        self.inner.outbox_signal.notify_one();
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing;

@@ -4,6 +4,8 @@
 //! outbox message it causes, a code consumed once) are single methods, so each engine
 //! can run them in one transaction.
 
+pub mod memory;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -95,8 +97,10 @@ pub trait UserStore: Send + Sync {
     async fn user_by_phone(&self, phone: &Phone) -> StoreResult<Option<User>>;
     /// By username, case-insensitively (pass the lowercase form).
     async fn user_by_username(&self, username_normalized: &str) -> StoreResult<Option<User>>;
-    /// Writes every mutable field of `user` (all but id and created_at).
-    /// Errors with `NotFound` or `Conflict(..)`.
+    /// Writes every mutable field of `user` except `id`, `created_at`, `password_hash` and
+    /// `totp_last_step`: those two change only through [`UserStore::set_password_hash`] and
+    /// [`UserStore::advance_totp_step`], so a concurrent profile edit can never write back
+    /// an old password or reopen a used TOTP step. Errors with `NotFound` or `Conflict(..)`.
     async fn update_user(&self, user: &User) -> StoreResult<()>;
     /// Sets the password hash and ends sessions as asked, in one transaction, with any
     /// outbox messages. Returns the ids of the sessions it revoked.

@@ -1,0 +1,72 @@
+//! The texts of the mails and SMS the core sends. One place, so they can be translated.
+
+use time::OffsetDateTime;
+
+use crate::domain::{OutboxChannel, OutboxMessage};
+
+/// SMS carrying a sign-in code.
+pub(crate) fn sms_login_code(phone: &str, code: &str, minutes: i64, now: OffsetDateTime) -> OutboxMessage {
+    let mut m = OutboxMessage::new(
+        OutboxChannel::Sms,
+        phone,
+        "",
+        format!("Your sign-in code is {code}. It expires in {minutes} minutes."),
+        now,
+    );
+    m.params = serde_json::json!({ "code": code, "purpose": "login", "minutes": minutes });
+    m
+}
+
+/// SMS carrying a phone-binding code.
+pub(crate) fn sms_bind_code(phone: &str, code: &str, minutes: i64, now: OffsetDateTime) -> OutboxMessage {
+    let mut m = OutboxMessage::new(
+        OutboxChannel::Sms,
+        phone,
+        "",
+        format!("Your verification code is {code}. It expires in {minutes} minutes."),
+        now,
+    );
+    m.params = serde_json::json!({ "code": code, "purpose": "bind", "minutes": minutes });
+    m
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Mail carrying a password reset code.
+pub(crate) fn mail_reset_code(
+    to: &str,
+    name: &str,
+    code: &str,
+    minutes: i64,
+    now: OffsetDateTime,
+) -> OutboxMessage {
+    let greeting = if name.is_empty() { format!("Hello {to},") } else { format!("Hello {name},") };
+    let text = format!(
+        "{greeting}\n\nYour password reset code is: {code}\n\nIt expires in {minutes} minutes. \
+         If you did not ask to reset your password, ignore this mail; your password stays as it is.\n"
+    );
+    let html = format!(
+        "<p>{}</p><p>Your password reset code is: <strong>{code}</strong></p>\
+         <p>It expires in {minutes} minutes. If you did not ask to reset your password, \
+         ignore this mail; your password stays as it is.</p>",
+        html_escape(&greeting)
+    );
+    let mut m = OutboxMessage::new(OutboxChannel::Mail, to, "Password reset code", text, now);
+    m.body_html = Some(html);
+    m.params = serde_json::json!({ "code": code, "purpose": "password_reset" });
+    m
+}
+
+/// Mail telling the owner that the password changed.
+pub(crate) fn mail_password_changed(to: &str, now: OffsetDateTime) -> OutboxMessage {
+    OutboxMessage::new(
+        OutboxChannel::Mail,
+        to,
+        "Your password was changed",
+        "The password of your account was just changed and your other sessions were signed out.\n\
+         If this was not you, reset your password now and contact your administrator.\n",
+        now,
+    )
+}

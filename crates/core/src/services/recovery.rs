@@ -1,0 +1,82 @@
+//! Password recovery by an e-mailed code.
+
+use super::codes::IssueCode;
+use super::lockout::{account_key, destination_key};
+use super::{messages, Core};
+use crate::domain::{CodePurpose, Email, Password, RequestContext, UserStatus};
+use crate::error::{CoreError, CoreResult};
+use crate::security::random;
+use crate::store::RevokeSessions;
+
+impl Core {
+    /// E-mails a reset code. For an address with no active account nothing is sent, but a
+    /// code is recorded all the same, so answers and cooldowns do not reveal who exists.
+    pub async fn request_password_reset(&self, email: &str, _ctx: &RequestContext) -> CoreResult<()> {
+        let email = Email::parse(email)?;
+        let norm = email.normalized();
+        self.count_code_request("email", &norm).await?;
+        let user = self.inner.store.user_by_email(&norm).await?
+            .filter(|u| u.status == UserStatus::Active);
+        let code = random::digits(6);
+        let ttl = self.inner.config.codes.reset_ttl_secs;
+        let outbox = user.as_ref().map(|u| {
+            messages::mail_reset_code(u.email.as_str(), &u.name, &code, (ttl / 60).max(1), self.now())
+        });
+        self.issue_code(IssueCode {
+            purpose: CodePurpose::PasswordReset,
+            subject: &norm,
+            code: &code,
+            ttl_secs: ttl,
+            data: None,
+            outbox,
+            cooldown: true,
+        })
+        .await
+    }
+
+    /// Sets a new password with a reset code. The code works once; wrong codes count against
+    /// the account's lockout; every session of the account ends.
+    pub async fn reset_password(
+        &self,
+        email: &str,
+        code: &str,
+        new_password: &Password,
+        ctx: &RequestContext,
+    ) -> CoreResult<()> {
+        let email = Email::parse(email)?;
+        if code.trim().is_empty() {
+            return Err(CoreError::field("code", "required"));
+        }
+        self.inner.policy.check(new_password)?;
+        let norm = email.normalized();
+        let user = self.inner.store.user_by_email(&norm).await?
+            .filter(|u| u.status == UserStatus::Active);
+        let key = match &user {
+            Some(u) => account_key(u.id),
+            None => destination_key("reset", &norm),
+        };
+        self.ensure_not_locked(&key).await?;
+        let checked = self.check_code(CodePurpose::PasswordReset, &norm, code.trim()).await;
+        let (live, user) = match (checked, user) {
+            (Ok(live), Some(user)) => (live, user),
+            (Ok(_), None) => return Err(CoreError::CodeInvalid),
+            (Err(e @ (CoreError::CodeInvalid | CoreError::CodeExpired)), _) => {
+                self.record_failure(&key).await?;
+                return Err(e);
+            }
+            (Err(e), _) => return Err(e),
+        };
+        let hash = self.inner.hasher.hash(new_password).await?;
+        self.consume(&live).await?;
+        let notice = messages::mail_password_changed(user.email.as_str(), self.now());
+        let revoked = self.inner.store
+            .set_password_hash(user.id, &hash, self.now(), RevokeSessions::All, &[notice])
+            .await?;
+        self.forget_cached_sessions(&revoked);
+        self.signal_outbox();
+        self.clear_failures(&key).await?;
+        self.audit(Some(user.id), "password.reset", Some(user.id), ctx, "ok",
+            serde_json::json!({ "sessions_revoked": revoked.len() })).await;
+        Ok(())
+    }
+}

@@ -1,0 +1,247 @@
+//! Sessions: creation, verification on the hot path, idle and absolute expiry, revocation.
+//!
+//! Verification must not cost a database round trip for a session known to be live, so
+//! each node keeps a cache of live sessions. The cache is only an accelerator: every
+//! revocation goes to the store first and then drops the cached entries, and a cache miss
+//! reads the store. `last_seen_at` is written back at most once per `touch_interval`.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use time::{Duration, OffsetDateTime};
+
+use super::Core;
+use crate::domain::{RequestContext, Session, SessionId, UserId};
+use crate::error::{CoreError, CoreResult};
+use crate::security::jwt::TokenSubject;
+
+/// Who a verified request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthContext {
+    /// The account.
+    pub user_id: UserId,
+    /// The session the token belongs to.
+    pub session_id: SessionId,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Cached {
+    user_id: UserId,
+    expires_at: OffsetDateTime,
+    idle: Duration,
+    last_seen: OffsetDateTime,
+    last_written: OffsetDateTime,
+}
+
+/// Per-node cache of live sessions (bounded).
+#[derive(Debug)]
+pub struct SessionCache {
+    map: RwLock<HashMap<SessionId, Cached>>,
+    capacity: usize,
+}
+
+impl SessionCache {
+    /// A cache holding at most `capacity` sessions.
+    pub fn new(capacity: usize) -> Self {
+        Self { map: RwLock::new(HashMap::new()), capacity }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<SessionId, Cached>> {
+        self.map.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<SessionId, Cached>> {
+        self.map.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn insert(&self, id: SessionId, entry: Cached, now: OffsetDateTime) {
+        let mut map = self.write();
+        if map.len() >= self.capacity {
+            map.retain(|_, c| now < c.expires_at && now < c.last_seen + c.idle);
+            if map.len() >= self.capacity {
+                map.clear();
+            }
+        }
+        map.insert(id, entry);
+    }
+
+    /// Drops sessions (after they were revoked in the store).
+    pub fn forget(&self, ids: &[SessionId]) {
+        if ids.is_empty() {
+            return;
+        }
+        let mut map = self.write();
+        for id in ids {
+            map.remove(id);
+        }
+    }
+
+    /// Drops every cached session (e.g. when a cross-node revocation feed was lost).
+    pub fn clear(&self) {
+        self.write().clear();
+    }
+
+    /// Number of cached sessions.
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    /// Whether the cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.read().is_empty()
+    }
+}
+
+impl Core {
+    /// Starts a session for a user who just proved who they are.
+    pub(crate) async fn start_session(
+        &self,
+        user_id: UserId,
+        method: &str,
+        ctx: &RequestContext,
+        single_per_user: bool,
+    ) -> CoreResult<Session> {
+        let cfg = &self.inner.config.session;
+        let now = self.now();
+        let session = Session {
+            id: SessionId::new(),
+            user_id,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + Duration::seconds(cfg.absolute_lifetime_secs),
+            idle_timeout_secs: cfg.idle_timeout_secs,
+            ip: ctx.ip.clone(),
+            user_agent: ctx.user_agent.as_deref().map(|ua| truncate(ua, 512)),
+            method: method.to_owned(),
+            dialect: ctx.dialect.to_owned(),
+            revoked_at: None,
+        };
+        let revoked = self.inner.store.create_session(&session, single_per_user).await?;
+        self.inner.cache.forget(&revoked);
+        self.cache_session(&session, now);
+        Ok(session)
+    }
+
+    fn cache_session(&self, s: &Session, now: OffsetDateTime) {
+        self.inner.cache.insert(
+            s.id,
+            Cached {
+                user_id: s.user_id,
+                expires_at: s.expires_at,
+                idle: Duration::seconds(s.idle_timeout_secs),
+                last_seen: s.last_seen_at,
+                last_written: s.last_seen_at,
+            },
+            now,
+        );
+    }
+
+    /// Verifies an HS256 access token and the session it names. A revoked, expired or idle
+    /// session fails at once; a live one has its idle timer renewed.
+    pub async fn verify_access_token(&self, token: &str) -> CoreResult<AuthContext> {
+        let subject = self.inner.jwt.verify(token, self.now())?;
+        self.verify_session(subject).await
+    }
+
+    /// Verifies that the session named by a token is live and belongs to the token's user.
+    pub async fn verify_session(&self, subject: TokenSubject) -> CoreResult<AuthContext> {
+        let now = self.now();
+        let touch_every = Duration::seconds(self.inner.config.session.touch_interval_secs);
+        let cached = self.inner.cache.read().get(&subject.session_id).copied();
+        let ctx = AuthContext { user_id: subject.user_id, session_id: subject.session_id };
+        if let Some(c) = cached {
+            if c.user_id != subject.user_id {
+                return Err(CoreError::SessionInvalid);
+            }
+            if now >= c.expires_at || now >= c.last_seen + c.idle {
+                self.inner.cache.forget(&[subject.session_id]);
+                return Err(CoreError::SessionInvalid);
+            }
+            let write_back = now - c.last_written >= touch_every;
+            {
+                let mut map = self.inner.cache.write();
+                if let Some(e) = map.get_mut(&subject.session_id) {
+                    e.last_seen = now;
+                    if write_back {
+                        e.last_written = now;
+                    }
+                }
+            }
+            if write_back {
+                self.inner.store.touch_session(subject.session_id, now).await?;
+            }
+            return Ok(ctx);
+        }
+        let session = self
+            .inner
+            .store
+            .session_by_id(subject.session_id)
+            .await?
+            .ok_or(CoreError::SessionInvalid)?;
+        if session.user_id != subject.user_id || !session.is_live(now) {
+            return Err(CoreError::SessionInvalid);
+        }
+        self.inner.store.touch_session(session.id, now).await?;
+        let mut fresh = session;
+        fresh.last_seen_at = now;
+        self.cache_session(&fresh, now);
+        Ok(ctx)
+    }
+
+    /// Ends one session.
+    pub async fn revoke_session(&self, session_id: SessionId) -> CoreResult<()> {
+        self.inner.store.revoke_session(session_id, self.now()).await?;
+        self.inner.cache.forget(&[session_id]);
+        Ok(())
+    }
+
+    /// Ends all of a user's sessions, or all but one.
+    pub async fn revoke_user_sessions(
+        &self,
+        user_id: UserId,
+        except: Option<SessionId>,
+    ) -> CoreResult<usize> {
+        let ids = self.inner.store.revoke_user_sessions(user_id, except, self.now()).await?;
+        self.inner.cache.forget(&ids);
+        Ok(ids.len())
+    }
+
+    /// The user's live sessions.
+    pub async fn live_sessions(&self, user_id: UserId) -> CoreResult<Vec<Session>> {
+        let now = self.now();
+        let mut all = self.inner.store.list_user_sessions(user_id).await?;
+        all.retain(|s| s.is_live(now));
+        Ok(all)
+    }
+
+    /// Issues an access token for a live session.
+    pub fn issue_access_token(&self, ctx: AuthContext) -> CoreResult<String> {
+        self.inner.jwt.issue(
+            ctx.user_id,
+            ctx.session_id,
+            self.now(),
+            self.inner.config.session.access_token_secs,
+        )
+    }
+
+    /// Drops sessions from this node's cache; called by a cross-node revocation feed.
+    pub fn forget_cached_sessions(&self, ids: &[SessionId]) {
+        self.inner.cache.forget(ids);
+    }
+
+    /// Drops this node's whole session cache.
+    pub fn clear_session_cache(&self) {
+        self.inner.cache.clear();
+    }
+}
+
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_owned()
+}

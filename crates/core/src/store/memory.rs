@@ -1,0 +1,394 @@
+//! An in-memory store: the reference behaviour of the store ports, used by the core's unit
+//! tests (so rules are tested with a moved clock and no database) and held to the same
+//! conformance suite as the real engines. Not for production: nothing survives a restart.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::*;
+
+#[derive(Default)]
+struct State {
+    users: Vec<User>,
+    sessions: Vec<Session>,
+    codes: Vec<OneTimeCode>,
+    lockouts: HashMap<String, LockoutState>,
+    logins: Vec<LoginEvent>,
+    audit: Vec<AuditEvent>,
+    outbox: Vec<OutboxMessage>,
+    secrets: HashMap<String, Vec<u8>>,
+    settings: HashMap<String, String>,
+}
+
+/// The in-memory store.
+#[derive(Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Every outbox message (tests read what would have been sent).
+    pub fn outbox_messages(&self) -> Vec<OutboxMessage> {
+        self.lock().outbox.clone()
+    }
+}
+
+fn conflicts(users: &[User], u: &User) -> Option<UniqueField> {
+    for other in users.iter().filter(|o| o.id != u.id) {
+        if other.email.normalized() == u.email.normalized() {
+            return Some(UniqueField::Email);
+        }
+        if let (Some(a), Some(b)) = (&other.username, &u.username) {
+            if a.to_lowercase() == b.to_lowercase() {
+                return Some(UniqueField::Username);
+            }
+        }
+        if other.phone.is_some() && other.phone == u.phone {
+            return Some(UniqueField::Phone);
+        }
+    }
+    None
+}
+
+fn revoke_where(
+    sessions: &mut [Session],
+    now: OffsetDateTime,
+    pred: impl Fn(&Session) -> bool,
+) -> Vec<SessionId> {
+    let mut ids = Vec::new();
+    for s in sessions.iter_mut().filter(|s| s.revoked_at.is_none() && pred(s)) {
+        s.revoked_at = Some(now);
+        ids.push(s.id);
+    }
+    ids
+}
+
+#[async_trait]
+impl UserStore for MemoryStore {
+    async fn insert_user(&self, user: &NewUser, outbox: &[OutboxMessage]) -> StoreResult<User> {
+        let mut st = self.lock();
+        let u = user.clone().into_user();
+        if let Some(f) = conflicts(&st.users, &u) {
+            return Err(StoreError::Conflict(f));
+        }
+        st.users.push(u.clone());
+        st.outbox.extend_from_slice(outbox);
+        Ok(u)
+    }
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>> {
+        Ok(self.lock().users.iter().find(|u| u.id == id).cloned())
+    }
+    async fn user_by_email(&self, email_normalized: &str) -> StoreResult<Option<User>> {
+        Ok(self.lock().users.iter().find(|u| u.email.normalized() == email_normalized).cloned())
+    }
+    async fn user_by_phone(&self, phone: &Phone) -> StoreResult<Option<User>> {
+        Ok(self.lock().users.iter().find(|u| u.phone.as_ref() == Some(phone)).cloned())
+    }
+    async fn user_by_username(&self, username_normalized: &str) -> StoreResult<Option<User>> {
+        Ok(self
+            .lock()
+            .users
+            .iter()
+            .find(|u| u.username.as_deref().map(str::to_lowercase).as_deref() == Some(username_normalized))
+            .cloned())
+    }
+    async fn update_user(&self, user: &User) -> StoreResult<()> {
+        let mut st = self.lock();
+        if let Some(f) = conflicts(&st.users, user) {
+            return Err(StoreError::Conflict(f));
+        }
+        let slot = st.users.iter_mut().find(|u| u.id == user.id).ok_or(StoreError::NotFound)?;
+        let (hash, step, created) = (slot.password_hash.clone(), slot.totp_last_step, slot.created_at);
+        *slot = user.clone();
+        slot.password_hash = hash;
+        slot.totp_last_step = step;
+        slot.created_at = created;
+        Ok(())
+    }
+    async fn set_password_hash(
+        &self,
+        user_id: UserId,
+        hash: &str,
+        now: OffsetDateTime,
+        revoke: RevokeSessions,
+        outbox: &[OutboxMessage],
+    ) -> StoreResult<Vec<SessionId>> {
+        let mut st = self.lock();
+        let slot = st.users.iter_mut().find(|u| u.id == user_id).ok_or(StoreError::NotFound)?;
+        slot.password_hash = Some(hash.to_owned());
+        slot.updated_at = now;
+        let ids = match revoke {
+            RevokeSessions::None => Vec::new(),
+            RevokeSessions::All => revoke_where(&mut st.sessions, now, |s| s.user_id == user_id),
+            RevokeSessions::AllExcept(keep) => {
+                revoke_where(&mut st.sessions, now, |s| s.user_id == user_id && s.id != keep)
+            }
+        };
+        st.outbox.extend_from_slice(outbox);
+        Ok(ids)
+    }
+    async fn advance_totp_step(&self, user_id: UserId, step: i64) -> StoreResult<bool> {
+        let mut st = self.lock();
+        let slot = st.users.iter_mut().find(|u| u.id == user_id).ok_or(StoreError::NotFound)?;
+        if slot.totp_last_step.is_some_and(|last| last >= step) {
+            return Ok(false);
+        }
+        slot.totp_last_step = Some(step);
+        Ok(true)
+    }
+    async fn list_users(&self, offset: i64, limit: i64) -> StoreResult<Vec<User>> {
+        let mut users = self.lock().users.clone();
+        users.sort_by(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)));
+        let skip = usize::try_from(offset).unwrap_or(0);
+        let take = usize::try_from(limit).unwrap_or(0);
+        Ok(users.into_iter().skip(skip).take(take).collect())
+    }
+    async fn count_users(&self) -> StoreResult<i64> {
+        Ok(i64::try_from(self.lock().users.len()).unwrap_or(i64::MAX))
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn create_session(&self, session: &Session, single_per_user: bool) -> StoreResult<Vec<SessionId>> {
+        let mut st = self.lock();
+        let ids = if single_per_user {
+            revoke_where(&mut st.sessions, session.created_at, |s| s.user_id == session.user_id)
+        } else {
+            Vec::new()
+        };
+        st.sessions.push(session.clone());
+        Ok(ids)
+    }
+    async fn session_by_id(&self, id: SessionId) -> StoreResult<Option<Session>> {
+        Ok(self.lock().sessions.iter().find(|s| s.id == id).cloned())
+    }
+    async fn touch_session(&self, id: SessionId, seen_at: OffsetDateTime) -> StoreResult<()> {
+        if let Some(s) = self.lock().sessions.iter_mut().find(|s| s.id == id) {
+            if seen_at > s.last_seen_at {
+                s.last_seen_at = seen_at;
+            }
+        }
+        Ok(())
+    }
+    async fn revoke_session(&self, id: SessionId, now: OffsetDateTime) -> StoreResult<bool> {
+        Ok(!revoke_where(&mut self.lock().sessions, now, |s| s.id == id).is_empty())
+    }
+    async fn revoke_user_sessions(
+        &self,
+        user_id: UserId,
+        except: Option<SessionId>,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<SessionId>> {
+        Ok(revoke_where(&mut self.lock().sessions, now, |s| s.user_id == user_id && Some(s.id) != except))
+    }
+    async fn list_user_sessions(&self, user_id: UserId) -> StoreResult<Vec<Session>> {
+        Ok(self
+            .lock()
+            .sessions
+            .iter()
+            .filter(|s| s.user_id == user_id && s.revoked_at.is_none())
+            .cloned()
+            .collect())
+    }
+}
+
+#[async_trait]
+impl CodeStore for MemoryStore {
+    async fn put_code(&self, code: &OneTimeCode, outbox: Option<&OutboxMessage>) -> StoreResult<()> {
+        let mut st = self.lock();
+        st.codes.retain(|c| !(c.purpose == code.purpose && c.subject == code.subject));
+        st.codes.push(code.clone());
+        if let Some(m) = outbox {
+            st.outbox.push(m.clone());
+        }
+        Ok(())
+    }
+    async fn live_code(&self, purpose: &str, subject: &str) -> StoreResult<Option<OneTimeCode>> {
+        Ok(self
+            .lock()
+            .codes
+            .iter()
+            .filter(|c| c.purpose == purpose && c.subject == subject && c.consumed_at.is_none())
+            .max_by_key(|c| c.created_at)
+            .cloned())
+    }
+    async fn spend_code_attempt(&self, id: Uuid) -> StoreResult<Option<i32>> {
+        let mut st = self.lock();
+        match st.codes.iter_mut().find(|c| c.id == id) {
+            Some(c) if c.attempts_left > 0 => {
+                c.attempts_left -= 1;
+                Ok(Some(c.attempts_left))
+            }
+            _ => Ok(None),
+        }
+    }
+    async fn consume_code(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<bool> {
+        let mut st = self.lock();
+        match st.codes.iter_mut().find(|c| c.id == id && c.consumed_at.is_none()) {
+            Some(c) => {
+                c.consumed_at = Some(now);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+    async fn delete_codes(&self, purpose: &str, subject: &str) -> StoreResult<()> {
+        self.lock().codes.retain(|c| !(c.purpose == purpose && c.subject == subject));
+        Ok(())
+    }
+    async fn purge_codes(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        let mut st = self.lock();
+        let n = st.codes.len();
+        st.codes.retain(|c| c.expires_at >= before);
+        Ok((n - st.codes.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl LockoutStore for MemoryStore {
+    async fn lockout_get(&self, key: &str) -> StoreResult<Option<LockoutState>> {
+        Ok(self.lock().lockouts.get(key).copied())
+    }
+    async fn lockout_record_failure(&self, key: &str, u: FailureUpdate) -> StoreResult<LockoutState> {
+        let mut st = self.lock();
+        let next = match st.lockouts.get(key) {
+            Some(s) if s.window_started_at > u.window_cutoff => LockoutState {
+                failures: s.failures + 1,
+                window_started_at: s.window_started_at,
+                locked_until: if s.failures + 1 >= u.max_failures { Some(u.lock_until) } else { s.locked_until },
+            },
+            _ => LockoutState {
+                failures: 1,
+                window_started_at: u.now,
+                locked_until: if 1 >= u.max_failures { Some(u.lock_until) } else { None },
+            },
+        };
+        st.lockouts.insert(key.to_owned(), next);
+        Ok(next)
+    }
+    async fn lockout_clear(&self, key: &str) -> StoreResult<()> {
+        self.lock().lockouts.remove(key);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AuditStore for MemoryStore {
+    async fn record_login(&self, event: &LoginEvent) -> StoreResult<()> {
+        self.lock().logins.push(event.clone());
+        Ok(())
+    }
+    async fn login_summary(&self, user_id: UserId) -> StoreResult<(i64, Option<LoginEvent>)> {
+        let st = self.lock();
+        let ok: Vec<&LoginEvent> = st.logins.iter().filter(|e| e.success && e.user_id == Some(user_id)).collect();
+        let last = ok.iter().max_by_key(|e| (e.at, e.id)).map(|e| (*e).clone());
+        Ok((i64::try_from(ok.len()).unwrap_or(i64::MAX), last))
+    }
+    async fn append_audit(&self, event: &AuditEvent) -> StoreResult<()> {
+        self.lock().audit.push(event.clone());
+        Ok(())
+    }
+    async fn list_audit(&self, user: Option<UserId>, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+        let st = self.lock();
+        let mut v: Vec<AuditEvent> = st
+            .audit
+            .iter()
+            .filter(|e| user.is_none() || e.actor == user || e.target == user)
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| (b.at, b.id).cmp(&(a.at, a.id)));
+        v.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(v)
+    }
+    async fn purge_audit(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        let mut st = self.lock();
+        let n = st.audit.len() + st.logins.len();
+        st.audit.retain(|e| e.at >= before);
+        st.logins.retain(|e| e.at >= before);
+        Ok((n - st.audit.len() - st.logins.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl OutboxStore for MemoryStore {
+    async fn enqueue(&self, message: &OutboxMessage) -> StoreResult<()> {
+        self.lock().outbox.push(message.clone());
+        Ok(())
+    }
+    async fn claim_due(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>> {
+        let mut st = self.lock();
+        let mut out = Vec::new();
+        for m in st.outbox.iter_mut() {
+            if out.len() as i64 >= limit {
+                break;
+            }
+            if m.sent_at.is_none() && !m.dead && m.next_attempt_at <= now {
+                m.next_attempt_at = lease_until;
+                out.push(m.clone());
+            }
+        }
+        Ok(out)
+    }
+    async fn mark_sent(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()> {
+        let mut st = self.lock();
+        let m = st.outbox.iter_mut().find(|m| m.id == id).ok_or(StoreError::NotFound)?;
+        m.sent_at = Some(now);
+        m.attempts += 1;
+        Ok(())
+    }
+    async fn mark_failed(&self, id: Uuid, error: &str, next: OffsetDateTime, dead: bool) -> StoreResult<()> {
+        let mut st = self.lock();
+        let m = st.outbox.iter_mut().find(|m| m.id == id).ok_or(StoreError::NotFound)?;
+        m.attempts += 1;
+        m.last_error = Some(error.to_owned());
+        m.next_attempt_at = next;
+        m.dead = dead;
+        Ok(())
+    }
+    async fn outbox_message(&self, id: Uuid) -> StoreResult<Option<OutboxMessage>> {
+        Ok(self.lock().outbox.iter().find(|m| m.id == id).cloned())
+    }
+}
+
+#[async_trait]
+impl KeyStore for MemoryStore {
+    async fn secret_get_or_insert(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>> {
+        Ok(self.lock().secrets.entry(name.to_owned()).or_insert_with(|| candidate.to_vec()).clone())
+    }
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        Ok(self.lock().settings.get(key).cloned())
+    }
+    async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        self.lock().settings.insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn ping(&self) -> StoreResult<()> {
+        Ok(())
+    }
+    fn engine(&self) -> &'static str {
+        "memory"
+    }
+}
