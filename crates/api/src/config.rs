@@ -1,0 +1,89 @@
+//! HTTP-level settings: mode, proxies, cookies, limits and per-dialect options.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+/// Development relaxes CSRF and shows runtime values on the weplanx ping; production
+/// enforces CSRF and hides them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Local trials (the default with no configuration).
+    #[default]
+    Development,
+    /// Real deployments.
+    Production,
+}
+
+/// When cookies get the `Secure` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum CookieSecure {
+    /// When the request came over HTTPS (directly, or per a trusted proxy's header).
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never (plain-HTTP development only).
+    Never,
+}
+
+/// weplanx dialect options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WeplanxConfig {
+    /// One live session per user, as the original: a new sign-in ends the previous one.
+    pub single_session: bool,
+    /// Domain attribute of the `XSRF-TOKEN` cookie (the original's `XDOMAIN`), if any.
+    pub xsrf_domain: Option<String>,
+    /// Lark app id answered by `/options?type=collaboration`.
+    pub lark_app_id: String,
+    /// Redirect URL answered by `/options?type=collaboration`.
+    pub lark_redirect_url: String,
+    /// Upload limit answered by `/options?type=upload`, in KiB.
+    pub upload_limit_kib: u64,
+}
+
+impl Default for WeplanxConfig {
+    fn default() -> Self {
+        Self {
+            single_session: true,
+            xsrf_domain: None,
+            lark_app_id: String::new(),
+            lark_redirect_url: String::new(),
+            upload_limit_kib: 10 * 1024,
+        }
+    }
+}
+
+/// Everything the HTTP layer reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Development or production.
+    pub mode: Mode,
+    /// Name reported by pings (defaults to the host name).
+    pub hostname: String,
+    /// Peers whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Secure attribute on cookies.
+    pub cookie_secure: CookieSecure,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// weplanx dialect.
+    pub weplanx: WeplanxConfig,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Development,
+            hostname: String::new(),
+            trusted_proxies: Vec::new(),
+            cookie_secure: CookieSecure::Auto,
+            max_body_bytes: 64 * 1024,
+            weplanx: WeplanxConfig::default(),
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! The dialects: one module per wire protocol.
+
+pub mod weplanx;
