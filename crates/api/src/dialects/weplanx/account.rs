@@ -1,7 +1,8 @@
 //! The signed-in user's account: info, profile fields, password, phone, TOTP, unbinding.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use axum::http::Uri;
 use axum::Json;
 use serde_json::{json, Value};
 use tessera_core::domain::Password;
@@ -58,27 +59,56 @@ fn render_user(o: &UserOverview) -> Value {
 }
 
 /// `GET /user`.
-pub async fn info(State(st): State<AppState>, Authed(auth): Authed) -> Result<Json<Value>, WxError> {
+pub async fn info(
+    State(st): State<AppState>,
+    Authed(auth): Authed,
+) -> Result<Json<Value>, WxError> {
     let o = st.core.overview(auth).await.or_wx(Ctx::General)?;
     Ok(Json(render_user(&o)))
 }
 
 /// `PATCH /user` `{key: email|name|avatar (any case), <key>: value}`.
-pub async fn set_user(State(st): State<AppState>, client: Client, Authed(auth): Authed, body: Body) -> Result<StatusCode, WxError> {
+pub async fn set_user(
+    State(st): State<AppState>,
+    client: Client,
+    Authed(auth): Authed,
+    body: Body,
+) -> Result<StatusCode, WxError> {
     let f = body.0.map_err(WxError::body)?;
     let key = f.req_str("key").map_err(|e| WxError::validation(&[e]))?;
     let field = match key.to_ascii_lowercase().as_str() {
         "email" => ProfileField::Email(f.req_str("email").map_err(|e| WxError::validation(&[e]))?),
-        "name" => ProfileField::Name(f.opt_str("name").map_err(|e| WxError::validation(&[e]))?.unwrap_or_default()),
-        "avatar" => ProfileField::Avatar(f.opt_str("avatar").map_err(|e| WxError::validation(&[e]))?.unwrap_or_default()),
-        _ => return Err(WxError::validation(&[tessera_core::error::FieldError { field: "key", tag: "oneof" }])),
+        "name" => ProfileField::Name(
+            f.opt_str("name")
+                .map_err(|e| WxError::validation(&[e]))?
+                .unwrap_or_default(),
+        ),
+        "avatar" => ProfileField::Avatar(
+            f.opt_str("avatar")
+                .map_err(|e| WxError::validation(&[e]))?
+                .unwrap_or_default(),
+        ),
+        _ => {
+            return Err(WxError::validation(&[tessera_core::error::FieldError {
+                field: "key",
+                tag: "oneof",
+            }]))
+        }
     };
-    st.core.set_profile_field(auth, field, &client.context(DIALECT)).await.or_wx(Ctx::General)?;
+    st.core
+        .set_profile_field(auth, field, &client.context(DIALECT))
+        .await
+        .or_wx(Ctx::General)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /user/password` `{old, password}`: other sessions end.
-pub async fn set_password(State(st): State<AppState>, client: Client, Authed(auth): Authed, body: Body) -> Result<StatusCode, WxError> {
+pub async fn set_password(
+    State(st): State<AppState>,
+    client: Client,
+    Authed(auth): Authed,
+    body: Body,
+) -> Result<StatusCode, WxError> {
     let f = body.0.map_err(WxError::body)?;
     let mut c = Check::new();
     let old = c.take(f.req_str("old"));
@@ -88,38 +118,73 @@ pub async fn set_password(State(st): State<AppState>, client: Client, Authed(aut
     }
     c.finish().map_err(|e| WxError::validation(&e))?;
     st.core
-        .change_password(auth, &Password::new(old), &Password::new(new), &client.context(DIALECT))
+        .change_password(
+            auth,
+            &Password::new(old),
+            &Password::new(new),
+            &client.context(DIALECT),
+        )
         .await
         .or_wx(Ctx::General)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /user/phone_code?phone=`.
-pub async fn phone_code(State(st): State<AppState>, client: Client, Authed(auth): Authed, RawQuery(q): RawQuery) -> Result<StatusCode, WxError> {
-    let phone = Fields::from_query(q.as_deref()).req_str("phone").map_err(|e| WxError::validation(&[e]))?;
-    st.core.request_phone_bind_code(auth, &phone, &client.context(DIALECT)).await.or_wx(Ctx::Sms)?;
+pub async fn phone_code(
+    State(st): State<AppState>,
+    client: Client,
+    Authed(auth): Authed,
+    RawQuery(q): RawQuery,
+) -> Result<StatusCode, WxError> {
+    let phone = Fields::from_query(q.as_deref())
+        .req_str("phone")
+        .map_err(|e| WxError::validation(&[e]))?;
+    st.core
+        .request_phone_bind_code(auth, &phone, &client.context(DIALECT))
+        .await
+        .or_wx(Ctx::Sms)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /user/phone` `{phone, code}`.
-pub async fn bind_phone(State(st): State<AppState>, client: Client, Authed(auth): Authed, body: Body) -> Result<StatusCode, WxError> {
+pub async fn bind_phone(
+    State(st): State<AppState>,
+    client: Client,
+    Authed(auth): Authed,
+    body: Body,
+) -> Result<StatusCode, WxError> {
     let f = body.0.map_err(WxError::body)?;
     let mut c = Check::new();
     let phone = c.take(f.req_str("phone"));
     let code = c.take(f.req_str("code"));
     c.finish().map_err(|e| WxError::validation(&e))?;
-    st.core.bind_phone(auth, &phone, &code, &client.context(DIALECT)).await.or_wx(Ctx::Sms)?;
+    st.core
+        .bind_phone(auth, &phone, &code, &client.context(DIALECT))
+        .await
+        .or_wx(Ctx::Sms)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /user/totp`: a fresh `otpauth://` URI, pending for five minutes.
-pub async fn totp_url(State(st): State<AppState>, Authed(auth): Authed) -> Result<Json<Value>, WxError> {
-    let uri = st.core.start_totp_enrolment(auth).await.or_wx(Ctx::TotpBind)?;
+pub async fn totp_url(
+    State(st): State<AppState>,
+    Authed(auth): Authed,
+) -> Result<Json<Value>, WxError> {
+    let uri = st
+        .core
+        .start_totp_enrolment(auth)
+        .await
+        .or_wx(Ctx::TotpBind)?;
     Ok(Json(json!({ "totp": uri })))
 }
 
 /// `POST /user/totp` `{totp: <uri>, tss: [code, code]}`.
-pub async fn bind_totp(State(st): State<AppState>, client: Client, Authed(auth): Authed, body: Body) -> Result<StatusCode, WxError> {
+pub async fn bind_totp(
+    State(st): State<AppState>,
+    client: Client,
+    Authed(auth): Authed,
+    body: Body,
+) -> Result<StatusCode, WxError> {
     let f = body.0.map_err(WxError::body)?;
     let mut c = Check::new();
     let uri = c.take(f.req_str("totp"));
@@ -128,18 +193,32 @@ pub async fn bind_totp(State(st): State<AppState>, client: Client, Authed(auth):
         c.push("tss", "len");
     }
     c.finish().map_err(|e| WxError::validation(&e))?;
-    st.core.confirm_totp_enrolment(auth, &uri, &tss, &client.context(DIALECT)).await.or_wx(Ctx::TotpBind)?;
+    st.core
+        .confirm_totp_enrolment(auth, &uri, &tss, &client.context(DIALECT))
+        .await
+        .or_wx(Ctx::TotpBind)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `DELETE /user/{phone|totp|lark}`.
-pub async fn unset(State(st): State<AppState>, client: Client, Authed(auth): Authed, Path(key): Path<String>) -> Result<StatusCode, WxError> {
+pub async fn unset(
+    State(st): State<AppState>,
+    client: Client,
+    Authed(auth): Authed,
+    uri: Uri,
+) -> Result<StatusCode, WxError> {
     let ctx = client.context(DIALECT);
-    match key.as_str() {
+    let key = uri.path().rsplit('/').next().unwrap_or_default();
+    match key {
         "phone" => st.core.unset_phone(auth, &ctx).await,
         "totp" => st.core.unset_totp(auth, &ctx).await,
         "lark" => st.core.unset_lark(auth, &ctx).await,
-        _ => return Err(WxError::validation(&[tessera_core::error::FieldError { field: "key", tag: "oneof" }])),
+        _ => {
+            return Err(WxError::validation(&[tessera_core::error::FieldError {
+                field: "key",
+                tag: "oneof",
+            }]))
+        }
     }
     .or_wx(Ctx::General)?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,0 +1,4 @@
+//! Black-box tests: one binary, a module per dialect, each test on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod weplanx;
