@@ -95,8 +95,12 @@ impl App {
         if config.http.hostname.is_empty() {
             config.http.hostname = hostname();
         }
-        std::fs::create_dir_all(&config.server.data_dir)
-            .map_err(|e| format!("cannot create data dir {}: {e}", config.server.data_dir.display()))?;
+        std::fs::create_dir_all(&config.server.data_dir).map_err(|e| {
+            format!(
+                "cannot create data dir {}: {e}",
+                config.server.data_dir.display()
+            )
+        })?;
         let core = build_core(&config).await?;
         let mail = tessera_delivery::build_mailer(&config.mail, &config.server.data_dir)?;
         let sms = tessera_delivery::build_sms(&config.sms)?;
@@ -104,9 +108,18 @@ impl App {
         let state = AppState {
             core: core.clone(),
             config: Arc::new(config.http.clone()),
-            metrics: if config.server.metrics { metrics_handle() } else { None },
+            metrics: if config.server.metrics {
+                metrics_handle()
+            } else {
+                None
+            },
         };
-        Ok(Self { core, state, dispatcher, config })
+        Ok(Self {
+            core,
+            state,
+            dispatcher,
+            config,
+        })
     }
 
     /// The core (tests and the CLI use it directly).
@@ -116,7 +129,11 @@ impl App {
 
     /// Serves HTTP on `listener` until `shutdown` resolves, then drains in-flight requests
     /// (bounded by `shutdown_grace_secs`) and stops the background tasks.
-    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), String> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), String> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let poll = Duration::from_secs(self.config.server.outbox_poll_secs.max(1));
         let mut rx = stop_rx.clone();
@@ -140,9 +157,17 @@ impl App {
                 }
             }
         });
+        let core = self.core.clone();
+        let revocations = tokio::spawn(async move {
+            if let Err(e) = core.follow_revocations().await {
+                tracing::error!(error = %e, "cannot follow session revocations; session cache disabled");
+                core.disable_session_cache();
+            }
+        });
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         tracing::info!(%addr, engine = self.core.store().engine(), mode = ?self.config.http.mode, "tessera listening");
-        let app = tessera_api::router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let app = tessera_api::router(self.state.clone())
+            .into_make_service_with_connect_info::<SocketAddr>();
         let grace = Duration::from_secs(self.config.server.shutdown_grace_secs);
         let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -162,6 +187,7 @@ impl App {
         let _ = stop_tx.send(true);
         let _ = dispatcher.await;
         housekeeping.abort();
+        revocations.abort();
         tracing::info!("tessera stopped");
         result
     }
@@ -171,7 +197,11 @@ fn hostname() -> String {
     std::env::var("HOSTNAME")
         .ok()
         .filter(|h| !h.is_empty())
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|s| s.trim().to_owned()))
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|s| s.trim().to_owned())
+        })
         .unwrap_or_else(|| "tessera".into())
 }
 

@@ -122,24 +122,44 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), String> {
         Command::Migrate => {
             std::fs::create_dir_all(&config.server.data_dir).map_err(|e| e.to_string())?;
             crate::app::open_store(&config.server.database_url()).await?;
-            println!("schema is up to date ({})", config.server.database_url().split('@').next_back().unwrap_or_default());
+            println!(
+                "schema is up to date ({})",
+                config
+                    .server
+                    .database_url()
+                    .split('@')
+                    .next_back()
+                    .unwrap_or_default()
+            );
             Ok(())
         }
         Command::User { command } => {
             std::fs::create_dir_all(&config.server.data_dir).map_err(|e| e.to_string())?;
             let core = build_core(&config).await?;
             match command {
-                UserCommand::Add { email, password, password_stdin, name, admin } => {
+                UserCommand::Add {
+                    email,
+                    password,
+                    password_stdin,
+                    name,
+                    admin,
+                } => {
                     let password = match (password, password_stdin) {
                         (Some(p), _) => p,
                         (None, true) => {
                             let mut s = String::new();
-                            std::io::stdin().read_to_string(&mut s).map_err(|e| e.to_string())?;
+                            std::io::stdin()
+                                .read_to_string(&mut s)
+                                .map_err(|e| e.to_string())?;
                             s.trim_end_matches(['\r', '\n']).to_owned()
                         }
                         (None, false) => return Err("give --password or --password-stdin".into()),
                     };
-                    let ctx = RequestContext { ip: None, user_agent: None, dialect: "cli" };
+                    let ctx = RequestContext {
+                        ip: None,
+                        user_agent: None,
+                        dialect: "cli",
+                    };
                     let user = core
                         .create_user(
                             CreateUser {
@@ -154,31 +174,60 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), String> {
                         )
                         .await
                         .map_err(|e| format!("cannot add user: {}", describe(&e)))?;
-                    println!("created user {} <{}>{}", user.id, user.email, if admin { " (admin)" } else { "" });
+                    println!(
+                        "created user {} <{}>{}",
+                        user.id,
+                        user.email,
+                        if admin { " (admin)" } else { "" }
+                    );
                     Ok(())
                 }
-                UserCommand::List { offset, limit, json } => {
-                    let users = core.list_users(offset, limit).await.map_err(|e| e.to_string())?;
+                UserCommand::List {
+                    offset,
+                    limit,
+                    json,
+                } => {
+                    let users = core
+                        .list_users(offset, limit)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     for u in users {
                         if json {
-                            println!("{}", serde_json::json!({
-                                "id": u.id.to_simple(), "email": u.email.as_str(), "name": u.name,
-                                "admin": u.is_admin, "status": u.status.as_str(),
-                                "created_at": u.created_at.unix_timestamp(),
-                            }));
+                            println!(
+                                "{}",
+                                serde_json::json!({
+                                    "id": u.id.to_simple(), "email": u.email.as_str(), "name": u.name,
+                                    "admin": u.is_admin, "status": u.status.as_str(),
+                                    "created_at": u.created_at.unix_timestamp(),
+                                })
+                            );
                         } else {
-                            println!("{}  {:<32}  {:<7}  {}{}", u.id, u.email, u.status.as_str(), u.name, if u.is_admin { "  [admin]" } else { "" });
+                            println!(
+                                "{}  {:<32}  {:<7}  {}{}",
+                                u.id,
+                                u.email,
+                                u.status.as_str(),
+                                u.name,
+                                if u.is_admin { "  [admin]" } else { "" }
+                            );
                         }
                     }
                     Ok(())
                 }
             }
         }
-        Command::Config { command: ConfigCommand::Check } => {
-            println!("configuration is valid; effective values (secrets hidden):\n{:#?}", redacted(&config));
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => {
+            println!(
+                "configuration is valid; effective values (secrets hidden):\n{:#?}",
+                redacted(&config)
+            );
             Ok(())
         }
-        Command::Config { command: ConfigCommand::Example } => {
+        Command::Config {
+            command: ConfigCommand::Example,
+        } => {
             print!("{}", config::EXAMPLE);
             Ok(())
         }

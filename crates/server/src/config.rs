@@ -135,21 +135,32 @@ pub fn load(file: Option<&Path>) -> Result<Config, String> {
         .map(|k| alias(k.as_str()).into());
     fig = fig.merge(env);
     for (name, value) in std::env::vars() {
-        let Some(rest) = name.strip_prefix("TESSERA_") else { continue };
-        let Some(key) = rest.strip_suffix("_FILE") else { continue };
+        let Some(rest) = name.strip_prefix("TESSERA_") else {
+            continue;
+        };
+        let Some(key) = rest.strip_suffix("_FILE") else {
+            continue;
+        };
         let content = std::fs::read_to_string(&value)
             .map_err(|e| format!("{name}: cannot read {value}: {e}"))?;
         fig = fig.merge(Serialized::global(&alias(key), content.trim().to_owned()));
     }
-    let config: Config = fig.extract().map_err(|e| format!("configuration error: {e}"))?;
+    let config: Config = fig
+        .extract()
+        .map_err(|e| format!("configuration error: {e}"))?;
     validate(&config)?;
     Ok(config)
 }
 
 fn validate(c: &Config) -> Result<(), String> {
     let url = c.server.database_url();
-    if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        return Err("server.database_url must start with sqlite:, postgres:// or postgresql://".into());
+    if !(url.starts_with("sqlite:")
+        || url.starts_with("postgres://")
+        || url.starts_with("postgresql://"))
+    {
+        return Err(
+            "server.database_url must start with sqlite:, postgres:// or postgresql://".into(),
+        );
     }
     let h = &c.core.password.hash;
     if h.memory_kib < 8 * h.parallelism || h.iterations < 1 || h.parallelism < 1 {
@@ -158,7 +169,10 @@ fn validate(c: &Config) -> Result<(), String> {
     if c.core.password.min_length < 1 || c.core.password.max_length < c.core.password.min_length {
         return Err("core.password: need 1 <= min_length <= max_length".into());
     }
-    if c.core.session.idle_timeout_secs <= 0 || c.core.session.absolute_lifetime_secs <= 0 || c.core.session.access_token_secs <= 0 {
+    if c.core.session.idle_timeout_secs <= 0
+        || c.core.session.absolute_lifetime_secs <= 0
+        || c.core.session.access_token_secs <= 0
+    {
         return Err("core.session: lifetimes must be positive".into());
     }
     if c.core.lockout.max_failures < 1 {
@@ -180,7 +194,10 @@ mod tests {
 
     #[test]
     fn the_example_file_parses_to_the_defaults() {
-        let parsed: Config = Figment::new().merge(Toml::string(EXAMPLE)).extract().unwrap();
+        let parsed: Config = Figment::new()
+            .merge(Toml::string(EXAMPLE))
+            .extract()
+            .unwrap();
         assert_eq!(format!("{parsed:?}"), format!("{:?}", Config::default()));
     }
 
@@ -188,7 +205,10 @@ mod tests {
     fn aliases_map_to_nested_keys() {
         assert_eq!(alias("DATABASE_URL"), "server.database_url");
         assert_eq!(alias("HTTP__MODE"), "http.mode");
-        assert_eq!(alias("CORE__LOCKOUT__MAX_FAILURES"), "core.lockout.max_failures");
+        assert_eq!(
+            alias("CORE__LOCKOUT__MAX_FAILURES"),
+            "core.lockout.max_failures"
+        );
     }
 
     #[test]
@@ -198,6 +218,8 @@ mod tests {
         assert!(validate(&c).unwrap_err().contains("server.database_url"));
         let mut c = Config::default();
         c.core.lockout.max_failures = 0;
-        assert!(validate(&c).unwrap_err().contains("core.lockout.max_failures"));
+        assert!(validate(&c)
+            .unwrap_err()
+            .contains("core.lockout.max_failures"));
     }
 }

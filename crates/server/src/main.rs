@@ -9,7 +9,9 @@ fn init_logging(format: LogFormat, level: &str) {
     let filter = EnvFilter::try_from_env("RUST_LOG")
         .or_else(|_| EnvFilter::try_new(level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -19,7 +21,12 @@ fn init_logging(format: LogFormat, level: &str) {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Config { command: ConfigCommand::Example }) {
+    if matches!(
+        cli.command,
+        Command::Config {
+            command: ConfigCommand::Example
+        }
+    ) {
         print!("{}", config::EXAMPLE);
         return std::process::ExitCode::SUCCESS;
     }

@@ -109,7 +109,7 @@ impl Core {
         let revoked = self.inner.store
             .set_password_hash(user.id, &hash, self.now(), RevokeSessions::AllExcept(auth.session_id), &[notice])
             .await?;
-        self.forget_cached_sessions(&revoked);
+        self.sessions_revoked(&revoked).await;
         self.signal_outbox();
         self.clear_failures(&key).await?;
         self.audit(Some(user.id), "password.change", Some(user.id), ctx, "ok",

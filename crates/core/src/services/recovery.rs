@@ -72,7 +72,7 @@ impl Core {
         let revoked = self.inner.store
             .set_password_hash(user.id, &hash, self.now(), RevokeSessions::All, &[notice])
             .await?;
-        self.forget_cached_sessions(&revoked);
+        self.sessions_revoked(&revoked).await;
         self.signal_outbox();
         self.clear_failures(&key).await?;
         self.audit(Some(user.id), "password.reset", Some(user.id), ctx, "ok",

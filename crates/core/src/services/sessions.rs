@@ -13,6 +13,7 @@ use time::{Duration, OffsetDateTime};
 use super::Core;
 use crate::domain::{RequestContext, Session, SessionId, UserId};
 use crate::error::{CoreError, CoreResult};
+use crate::store::RevocationEvent;
 use crate::security::jwt::TokenSubject;
 
 /// Who a verified request is.
@@ -31,19 +32,53 @@ struct Cached {
     idle: Duration,
     last_seen: OffsetDateTime,
     last_written: OffsetDateTime,
+    loaded_at: OffsetDateTime,
 }
 
-/// Per-node cache of live sessions (bounded).
+/// Per-node cache of live sessions (bounded). When the store is shared by several nodes,
+/// entries are also re-checked against the store after [`SHARED_REVALIDATE_SECS`], which
+/// bounds staleness should a revocation broadcast be lost.
 #[derive(Debug)]
 pub struct SessionCache {
     map: RwLock<HashMap<SessionId, Cached>>,
     capacity: usize,
+    enabled: std::sync::atomic::AtomicBool,
+    shared: std::sync::atomic::AtomicBool,
 }
+
+/// Longest time a cached entry is trusted without reading the store, on shared stores.
+pub const SHARED_REVALIDATE_SECS: i64 = 30;
 
 impl SessionCache {
     /// A cache holding at most `capacity` sessions.
     pub fn new(capacity: usize) -> Self {
-        Self { map: RwLock::new(HashMap::new()), capacity }
+        Self {
+            map: RwLock::new(HashMap::new()),
+            capacity,
+            enabled: std::sync::atomic::AtomicBool::new(true),
+            shared: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Turns caching on or off (off: every verification reads the store).
+    pub fn set_enabled(&self, on: bool) {
+        self.enabled.store(on, std::sync::atomic::Ordering::SeqCst);
+        if !on {
+            self.clear();
+        }
+    }
+
+    fn enabled(&self) -> bool {
+        self.enabled.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Marks the store as shared by several nodes (entries then expire from the cache).
+    pub fn set_shared(&self, shared: bool) {
+        self.shared.store(shared, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn shared(&self) -> bool {
+        self.shared.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<SessionId, Cached>> {
@@ -55,6 +90,9 @@ impl SessionCache {
     }
 
     fn insert(&self, id: SessionId, entry: Cached, now: OffsetDateTime) {
+        if !self.enabled() {
+            return;
+        }
         let mut map = self.write();
         if map.len() >= self.capacity {
             map.retain(|_, c| now < c.expires_at && now < c.last_seen + c.idle);
@@ -117,7 +155,7 @@ impl Core {
             revoked_at: None,
         };
         let revoked = self.inner.store.create_session(&session, single_per_user).await?;
-        self.inner.cache.forget(&revoked);
+        self.sessions_revoked(&revoked).await;
         self.cache_session(&session, now);
         Ok(session)
     }
@@ -131,6 +169,7 @@ impl Core {
                 idle: Duration::seconds(s.idle_timeout_secs),
                 last_seen: s.last_seen_at,
                 last_written: s.last_seen_at,
+                loaded_at: now,
             },
             now,
         );
@@ -147,7 +186,10 @@ impl Core {
     pub async fn verify_session(&self, subject: TokenSubject) -> CoreResult<AuthContext> {
         let now = self.now();
         let touch_every = Duration::seconds(self.inner.config.session.touch_interval_secs);
-        let cached = self.inner.cache.read().get(&subject.session_id).copied();
+        let cache = &self.inner.cache;
+        let cached = cache.read().get(&subject.session_id).copied().filter(|c| {
+            !cache.shared() || now - c.loaded_at < Duration::seconds(SHARED_REVALIDATE_SECS)
+        });
         let ctx = AuthContext { user_id: subject.user_id, session_id: subject.session_id };
         if let Some(c) = cached {
             if c.user_id != subject.user_id {
@@ -191,7 +233,7 @@ impl Core {
     /// Ends one session.
     pub async fn revoke_session(&self, session_id: SessionId) -> CoreResult<()> {
         self.inner.store.revoke_session(session_id, self.now()).await?;
-        self.inner.cache.forget(&[session_id]);
+        self.sessions_revoked(&[session_id]).await;
         Ok(())
     }
 
@@ -202,7 +244,7 @@ impl Core {
         except: Option<SessionId>,
     ) -> CoreResult<usize> {
         let ids = self.inner.store.revoke_user_sessions(user_id, except, self.now()).await?;
-        self.inner.cache.forget(&ids);
+        self.sessions_revoked(&ids).await;
         Ok(ids.len())
     }
 
@@ -224,9 +266,42 @@ impl Core {
         )
     }
 
-    /// Drops sessions from this node's cache; called by a cross-node revocation feed.
-    pub fn forget_cached_sessions(&self, ids: &[SessionId]) {
+    /// After revocations were committed: drop them from this node's cache and tell the
+    /// other nodes. A failed broadcast is logged; other nodes then rely on their cache's
+    /// revalidation interval.
+    pub(crate) async fn sessions_revoked(&self, ids: &[SessionId]) {
+        if ids.is_empty() {
+            return;
+        }
         self.inner.cache.forget(ids);
+        if let Err(e) = self.inner.store.publish_revocations(ids).await {
+            tracing::error!(error = %e, "could not broadcast session revocations");
+        }
+    }
+
+    /// Applies revocations heard from other nodes until the feed ends. Returns at once when
+    /// the engine has no feed (a single process).
+    pub async fn follow_revocations(&self) -> CoreResult<()> {
+        let Some(mut feed) = self.inner.store.revocation_feed().await? else {
+            return Ok(());
+        };
+        self.inner.cache.set_shared(true);
+        while let Some(event) = feed.recv().await {
+            match event {
+                RevocationEvent::Revoked(ids) => self.inner.cache.forget(&ids),
+                RevocationEvent::Reset => self.inner.cache.clear(),
+            }
+        }
+        // The feed is gone: without it the cache could serve revoked sessions.
+        self.inner.cache.clear();
+        self.inner.cache.set_enabled(false);
+        tracing::error!("session revocation feed ended; session cache disabled");
+        Ok(())
+    }
+
+    /// Stops caching sessions on this node: every verification then reads the store.
+    pub fn disable_session_cache(&self) {
+        self.inner.cache.set_enabled(false);
     }
 
     /// Drops this node's whole session cache.

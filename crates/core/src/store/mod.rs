@@ -238,6 +238,15 @@ pub trait KeyStore: Send + Sync {
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
 }
 
+/// What a node hears about sessions revoked anywhere in the cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevocationEvent {
+    /// These sessions were revoked (by any node): drop them from the cache.
+    Revoked(Vec<SessionId>),
+    /// Events may have been missed (the feed reconnected): drop the whole cache.
+    Reset,
+}
+
 /// The whole store, as the services use it.
 #[async_trait]
 pub trait Store:
@@ -247,6 +256,18 @@ pub trait Store:
     async fn ping(&self) -> StoreResult<()>;
     /// Engine name for logs and metrics (`sqlite`, `postgres`).
     fn engine(&self) -> &'static str;
+    /// Tells the other nodes that these (already committed) revocations happened. Engines
+    /// that serve a single process (SQLite) need not do anything.
+    async fn publish_revocations(&self, _ids: &[SessionId]) -> StoreResult<()> {
+        Ok(())
+    }
+    /// A feed of revocations made by any node, for engines shared by several nodes
+    /// (PostgreSQL: LISTEN/NOTIFY). `None` when the engine serves a single process.
+    async fn revocation_feed(
+        &self,
+    ) -> StoreResult<Option<tokio::sync::mpsc::Receiver<RevocationEvent>>> {
+        Ok(None)
+    }
 }
 
 /// Shared handle to the store.
