@@ -20,12 +20,18 @@ pub struct DeliveryError {
 impl DeliveryError {
     /// A failure worth retrying (network, 5xx, timeouts).
     pub fn transient(message: impl Into<String>) -> Self {
-        Self { message: message.into(), permanent: false }
+        Self {
+            message: message.into(),
+            permanent: false,
+        }
     }
 
     /// A failure no retry will fix.
     pub fn permanent(message: impl Into<String>) -> Self {
-        Self { message: message.into(), permanent: true }
+        Self {
+            message: message.into(),
+            permanent: true,
+        }
     }
 }
 

@@ -141,7 +141,10 @@ mod tests {
 
     #[test]
     fn phone_normalizes_and_bounds() {
-        assert_eq!(Phone::parse("+86 138-0013-8000").unwrap().as_str(), "+8613800138000");
+        assert_eq!(
+            Phone::parse("+86 138-0013-8000").unwrap().as_str(),
+            "+8613800138000"
+        );
         assert_eq!(Phone::parse("13800138000").unwrap().as_str(), "13800138000");
         for bad in ["", "12", "abc12345", "1+2345678", &"1".repeat(21)] {
             assert!(Phone::parse(bad).is_err(), "{bad:?} should be refused");

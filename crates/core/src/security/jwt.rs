@@ -112,7 +112,10 @@ impl JwtCodec {
         if data.claims.jti != data.claims.sid {
             return Err(CoreError::SessionInvalid);
         }
-        Ok(TokenSubject { user_id, session_id })
+        Ok(TokenSubject {
+            user_id,
+            session_id,
+        })
     }
 }
 
@@ -127,9 +130,17 @@ mod tests {
     #[test]
     fn round_trip_keeps_subject() {
         let (u, s) = (UserId::new(), SessionId::new());
-        let t = codec().issue(u, s, OffsetDateTime::now_utc(), 7200).unwrap();
+        let t = codec()
+            .issue(u, s, OffsetDateTime::now_utc(), 7200)
+            .unwrap();
         let got = codec().verify(&t, OffsetDateTime::now_utc()).unwrap();
-        assert_eq!(got, TokenSubject { user_id: u, session_id: s });
+        assert_eq!(
+            got,
+            TokenSubject {
+                user_id: u,
+                session_id: s
+            }
+        );
     }
 
     #[test]
@@ -139,7 +150,9 @@ mod tests {
         let other = JwtCodec::new(b"another key, another key, anothe", "tessera");
         let t = other.issue(u, s, now, 7200).unwrap();
         assert!(codec().verify(&t, now).is_err());
-        let old = codec().issue(u, s, now - time::Duration::hours(3), 7200).unwrap();
+        let old = codec()
+            .issue(u, s, now - time::Duration::hours(3), 7200)
+            .unwrap();
         assert!(codec().verify(&old, now).is_err());
         for junk in ["", "a.b.c", "eyJhbGciOiJub25lIn0.e30.", &"x".repeat(5000)] {
             assert!(codec().verify(junk, now).is_err());
@@ -165,7 +178,9 @@ mod tests {
             &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
         )
         .unwrap();
-        assert!(codec().verify(&t, OffsetDateTime::from_unix_timestamp(now).unwrap()).is_err());
+        assert!(codec()
+            .verify(&t, OffsetDateTime::from_unix_timestamp(now).unwrap())
+            .is_err());
     }
 
     #[test]
@@ -173,8 +188,17 @@ mod tests {
         let (u, s) = (UserId::new(), SessionId::new());
         let t0 = time::macros::datetime!(2026-01-01 00:00 UTC);
         let t = codec().issue(u, s, t0, 7200).unwrap();
-        assert!(codec().verify(&t, t0 + time::Duration::seconds(7199)).is_ok());
-        assert!(codec().verify(&t, t0 + time::Duration::seconds(7205)).is_err());
-        assert!(codec().verify(&t, t0 - time::Duration::seconds(60)).is_err(), "not before");
+        assert!(codec()
+            .verify(&t, t0 + time::Duration::seconds(7199))
+            .is_ok());
+        assert!(codec()
+            .verify(&t, t0 + time::Duration::seconds(7205))
+            .is_err());
+        assert!(
+            codec()
+                .verify(&t, t0 - time::Duration::seconds(60))
+                .is_err(),
+            "not before"
+        );
     }
 }

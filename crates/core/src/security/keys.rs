@@ -68,6 +68,11 @@ impl ServerKeys {
 
     /// Fixed keys for tests.
     pub fn for_tests() -> Self {
-        Self { jwt: vec![1; 32], pepper: vec![2; 32], seal: vec![3; 32], csrf: vec![4; 32] }
+        Self {
+            jwt: vec![1; 32],
+            pepper: vec![2; 32],
+            seal: vec![3; 32],
+            csrf: vec![4; 32],
+        }
     }
 }

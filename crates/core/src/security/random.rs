@@ -11,13 +11,17 @@ pub fn bytes(n: usize) -> Vec<u8> {
 
 /// A numeric code of `digits` digits, uniformly distributed (leading zeros kept).
 pub fn digits(digits: usize) -> String {
-    (0..digits).map(|_| char::from(b'0' + OsRng.gen_range(0..10u8))).collect()
+    (0..digits)
+        .map(|_| char::from(b'0' + OsRng.gen_range(0..10u8)))
+        .collect()
 }
 
 /// `len` characters from `[A-Za-z0-9]`, uniformly distributed.
 pub fn alphanumeric(len: usize) -> String {
     const SET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    (0..len).map(|_| char::from(SET[OsRng.gen_range(0..SET.len())])).collect()
+    (0..len)
+        .map(|_| char::from(SET[OsRng.gen_range(0..SET.len())]))
+        .collect()
 }
 
 /// An opaque token: 32 random bytes, URL-safe base64 without padding.

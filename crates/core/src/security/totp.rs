@@ -23,7 +23,13 @@ fn totp_for(secret_b32: &str) -> Option<TOTP> {
     if bytes.is_empty() {
         return None;
     }
-    Some(TOTP::new_unchecked(Algorithm::SHA1, 6, 0, STEP_SECS as u64, bytes))
+    Some(TOTP::new_unchecked(
+        Algorithm::SHA1,
+        6,
+        0,
+        STEP_SECS as u64,
+        bytes,
+    ))
 }
 
 /// The code for a given step (for tests and enrolment checks).
@@ -43,7 +49,9 @@ pub fn check(secret_b32: &str, code: &str, now_step: i64, skew: i64) -> Option<i
     let mut matched = None;
     // Check every candidate so timing does not reveal which step matched.
     for step in (now_step - skew)..=(now_step + skew) {
-        let Ok(at) = u64::try_from(step * STEP_SECS) else { continue };
+        let Ok(at) = u64::try_from(step * STEP_SECS) else {
+            continue;
+        };
         let expected = t.generate(at);
         if super::keyed::equal(expected.as_bytes(), code.as_bytes()) {
             matched = Some(step);
@@ -57,7 +65,10 @@ fn path_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         let keep = b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'.' | b'_' | b'~' | b'$' | b'&' | b'+' | b':' | b'=' | b'@');
+            || matches!(
+                b,
+                b'-' | b'.' | b'_' | b'~' | b'$' | b'&' | b'+' | b':' | b'=' | b'@'
+            );
         if keep {
             out.push(char::from(b));
         } else {
@@ -104,8 +115,14 @@ mod tests {
     #[test]
     fn rfc6238_vectors() {
         assert_eq!(code_at_step(RFC_SECRET, step_of(59)).unwrap(), "287082");
-        assert_eq!(code_at_step(RFC_SECRET, step_of(1_111_111_109)).unwrap(), "081804");
-        assert_eq!(code_at_step(RFC_SECRET, step_of(1_234_567_890)).unwrap(), "005924");
+        assert_eq!(
+            code_at_step(RFC_SECRET, step_of(1_111_111_109)).unwrap(),
+            "081804"
+        );
+        assert_eq!(
+            code_at_step(RFC_SECRET, step_of(1_234_567_890)).unwrap(),
+            "005924"
+        );
     }
 
     #[test]
@@ -133,7 +150,8 @@ mod tests {
             otpauth_uri("weplanx", "a@b.com", "ABCD"),
             "otpauth://totp/weplanx:a@b.com?issuer=weplanx&secret=ABCD"
         );
-        assert!(otpauth_uri("my app", "x/y@b.c", "S").starts_with("otpauth://totp/my%20app:x%2Fy@b.c?issuer=my+app"));
+        assert!(otpauth_uri("my app", "x/y@b.c", "S")
+            .starts_with("otpauth://totp/my%20app:x%2Fy@b.c?issuer=my+app"));
         assert_eq!(generate_secret().len(), 32);
     }
 }

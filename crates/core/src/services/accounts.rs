@@ -34,7 +34,9 @@ pub(crate) fn check_name(name: &str) -> CoreResult<String> {
 
 fn check_username(raw: &str) -> CoreResult<String> {
     let u = raw.trim();
-    let ok_chars = u.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    let ok_chars = u
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if u.is_empty() || u.chars().count() > 64 || !ok_chars {
         return Err(CoreError::field("username", "format"));
     }
@@ -67,14 +69,25 @@ impl Core {
             created_at: now,
         };
         let user = self.inner.store.insert_user(&new, &[]).await?;
-        self.audit(None, "account.create", Some(user.id), ctx, "ok",
-            serde_json::json!({ "admin": user.is_admin })).await;
+        self.audit(
+            None,
+            "account.create",
+            Some(user.id),
+            ctx,
+            "ok",
+            serde_json::json!({ "admin": user.is_admin }),
+        )
+        .await;
         Ok(user)
     }
 
     /// An account by id.
     pub async fn user(&self, id: UserId) -> CoreResult<User> {
-        self.inner.store.user_by_id(id).await?.ok_or(CoreError::NotFound)
+        self.inner
+            .store
+            .user_by_id(id)
+            .await?
+            .ok_or(CoreError::NotFound)
     }
 
     /// An account by e-mail (case-insensitive).
@@ -85,6 +98,10 @@ impl Core {
 
     /// A page of accounts.
     pub async fn list_users(&self, offset: i64, limit: i64) -> CoreResult<Vec<User>> {
-        Ok(self.inner.store.list_users(offset.max(0), limit.clamp(1, 1000)).await?)
+        Ok(self
+            .inner
+            .store
+            .list_users(offset.max(0), limit.clamp(1, 1000))
+            .await?)
     }
 }

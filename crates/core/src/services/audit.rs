@@ -22,7 +22,10 @@ impl Core {
             user_id,
             at: self.now(),
             ip: ctx.ip.clone(),
-            user_agent: ctx.user_agent.as_deref().map(|u| super::sessions::truncate(u, 512)),
+            user_agent: ctx
+                .user_agent
+                .as_deref()
+                .map(|u| super::sessions::truncate(u, 512)),
             method: method.to_owned(),
             dialect: ctx.dialect.to_owned(),
             success,
@@ -58,13 +61,25 @@ impl Core {
     }
 
     /// The audit trail, newest first, optionally about one user.
-    pub async fn audit_trail(&self, user: Option<UserId>, limit: i64) -> CoreResult<Vec<AuditEvent>> {
-        Ok(self.inner.store.list_audit(user, limit.clamp(1, 10_000)).await?)
+    pub async fn audit_trail(
+        &self,
+        user: Option<UserId>,
+        limit: i64,
+    ) -> CoreResult<Vec<AuditEvent>> {
+        Ok(self
+            .inner
+            .store
+            .list_audit(user, limit.clamp(1, 10_000))
+            .await?)
     }
 
     /// Deletes audit and login events older than the retention period.
     pub async fn purge_old_audit(&self) -> CoreResult<u64> {
         let days = self.inner.config.audit_retention_days.max(1);
-        Ok(self.inner.store.purge_audit(self.now() - time::Duration::days(days)).await?)
+        Ok(self
+            .inner
+            .store
+            .purge_audit(self.now() - time::Duration::days(days))
+            .await?)
     }
 }

@@ -1,11 +1,13 @@
 //! Sign-in by password, SMS code and TOTP; the lockout and enumeration rules they share.
 
+use super::codes::IssueCode;
 use super::lockout::{account_key, destination_key, unknown_login_key};
 use super::messages;
 use super::sessions::AuthContext;
-use super::codes::IssueCode;
 use super::Core;
-use crate::domain::{CodePurpose, Email, Password, Phone, RequestContext, Session, User, UserStatus};
+use crate::domain::{
+    CodePurpose, Email, Password, Phone, RequestContext, Session, User, UserStatus,
+};
 use crate::error::{CoreError, CoreResult};
 use crate::security::{random, sealed, totp};
 use crate::store::RevokeSessions;
@@ -29,7 +31,10 @@ pub struct SignedIn {
 impl SignedIn {
     /// The request identity of the new session.
     pub fn auth(&self) -> AuthContext {
-        AuthContext { user_id: self.user.id, session_id: self.session.id }
+        AuthContext {
+            user_id: self.user.id,
+            session_id: self.session.id,
+        }
     }
 }
 
@@ -47,7 +52,9 @@ impl Core {
         opts: SessionOptions,
     ) -> CoreResult<SignedIn> {
         self.clear_failures(&account_key(user.id)).await?;
-        let session = self.start_session(user.id, method, ctx, opts.single_per_user).await?;
+        let session = self
+            .start_session(user.id, method, ctx, opts.single_per_user)
+            .await?;
         let mut updated = user;
         updated.last_login_at = Some(session.created_at);
         // Not touching updated_at: a sign-in is not a profile change.
@@ -55,9 +62,19 @@ impl Core {
             tracing::warn!(error = %e, "could not record last_login_at");
         }
         self.log_login(Some(updated.id), method, ctx, true).await;
-        self.audit(Some(updated.id), "login.success", Some(updated.id), ctx, "ok",
-            serde_json::json!({ "method": method, "session": session.id.to_simple() })).await;
-        Ok(SignedIn { user: updated, session })
+        self.audit(
+            Some(updated.id),
+            "login.success",
+            Some(updated.id),
+            ctx,
+            "ok",
+            serde_json::json!({ "method": method, "session": session.id.to_simple() }),
+        )
+        .await;
+        Ok(SignedIn {
+            user: updated,
+            session,
+        })
     }
 
     async fn fail_sign_in(
@@ -72,8 +89,15 @@ impl Core {
             return e;
         }
         self.log_login(user.map(|u| u.id), method, ctx, false).await;
-        self.audit(None, "login.failure", user.map(|u| u.id), ctx, err.code(),
-            serde_json::json!({ "method": method })).await;
+        self.audit(
+            None,
+            "login.failure",
+            user.map(|u| u.id),
+            ctx,
+            err.code(),
+            serde_json::json!({ "method": method }),
+        )
+        .await;
         err
     }
 
@@ -98,7 +122,9 @@ impl Core {
             let key = unknown_login_key(&email.normalized());
             self.ensure_not_locked(&key).await?;
             self.inner.hasher.verify(password, None).await?;
-            return Err(self.fail_sign_in(None, &key, "password", ctx, CoreError::InvalidCredentials).await);
+            return Err(self
+                .fail_sign_in(None, &key, "password", ctx, CoreError::InvalidCredentials)
+                .await);
         };
         let key = account_key(user.id);
         if let Err(e) = self.ensure_not_locked(&key).await {
@@ -106,14 +132,27 @@ impl Core {
             self.log_login(Some(user.id), "password", ctx, false).await;
             return Err(e);
         }
-        let v = self.inner.hasher.verify(password, user.password_hash.as_deref()).await?;
+        let v = self
+            .inner
+            .hasher
+            .verify(password, user.password_hash.as_deref())
+            .await?;
         if !v.ok {
-            return Err(self.fail_sign_in(Some(&user), &key, "password", ctx, CoreError::InvalidCredentials).await);
+            return Err(self
+                .fail_sign_in(
+                    Some(&user),
+                    &key,
+                    "password",
+                    ctx,
+                    CoreError::InvalidCredentials,
+                )
+                .await);
         }
         let mut user = user;
         if v.needs_rehash {
             let hash = self.inner.hasher.hash(password).await?;
-            self.inner.store
+            self.inner
+                .store
                 .set_password_hash(user.id, &hash, self.now(), RevokeSessions::None, &[])
                 .await?;
             user.password_hash = Some(hash);
@@ -123,10 +162,18 @@ impl Core {
 
     /// Sends an SMS sign-in code to a phone. For a phone with no active account nothing is
     /// sent but a code is still recorded, so the answer and the cooldown are the same.
-    pub async fn request_sms_login_code(&self, phone: &str, _ctx: &RequestContext) -> CoreResult<()> {
+    pub async fn request_sms_login_code(
+        &self,
+        phone: &str,
+        _ctx: &RequestContext,
+    ) -> CoreResult<()> {
         let phone = Phone::parse(phone)?;
         self.count_code_request("sms", phone.as_str()).await?;
-        let user = self.inner.store.user_by_phone(&phone).await?
+        let user = self
+            .inner
+            .store
+            .user_by_phone(&phone)
+            .await?
             .filter(|u| u.status == UserStatus::Active);
         let code = random::digits(6);
         let ttl = self.inner.config.codes.sms_ttl_secs;
@@ -158,17 +205,25 @@ impl Core {
         if code.trim().is_empty() {
             return Err(CoreError::field("code", "required"));
         }
-        let user = self.inner.store.user_by_phone(&phone).await?
+        let user = self
+            .inner
+            .store
+            .user_by_phone(&phone)
+            .await?
             .filter(|u| u.status == UserStatus::Active);
         let key = match &user {
             Some(u) => account_key(u.id),
             None => destination_key("sms-login", phone.as_str()),
         };
         self.ensure_not_locked(&key).await?;
-        let checked = self.redeem_code(CodePurpose::SmsLogin, phone.as_str(), code.trim()).await;
+        let checked = self
+            .redeem_code(CodePurpose::SmsLogin, phone.as_str(), code.trim())
+            .await;
         match (checked, user) {
             (Ok(_), Some(user)) => self.finish_sign_in(user, "sms", ctx, opts).await,
-            (Ok(_), None) => Err(self.fail_sign_in(None, &key, "sms", ctx, CoreError::CodeInvalid).await),
+            (Ok(_), None) => Err(self
+                .fail_sign_in(None, &key, "sms", ctx, CoreError::CodeInvalid)
+                .await),
             (Err(e @ (CoreError::CodeInvalid | CoreError::CodeExpired)), user) => {
                 Err(self.fail_sign_in(user.as_ref(), &key, "sms", ctx, e).await)
             }
@@ -192,12 +247,16 @@ impl Core {
         let Some(user) = self.active_user_by_email(&email).await? else {
             let key = unknown_login_key(&email.normalized());
             self.ensure_not_locked(&key).await?;
-            return Err(self.fail_sign_in(None, &key, "totp", ctx, CoreError::TotpInvalid).await);
+            return Err(self
+                .fail_sign_in(None, &key, "totp", ctx, CoreError::TotpInvalid)
+                .await);
         };
         let key = account_key(user.id);
         self.ensure_not_locked(&key).await?;
         let Some(sealed_secret) = user.totp_secret.as_deref() else {
-            return Err(self.fail_sign_in(Some(&user), &key, "totp", ctx, CoreError::TotpNotEnrolled).await);
+            return Err(self
+                .fail_sign_in(Some(&user), &key, "totp", ctx, CoreError::TotpNotEnrolled)
+                .await);
         };
         let secret = String::from_utf8(sealed::open(&self.inner.keys.seal, sealed_secret)?)
             .map_err(CoreError::internal)?;
@@ -208,7 +267,9 @@ impl Core {
             None => false,
         };
         if !fresh {
-            return Err(self.fail_sign_in(Some(&user), &key, "totp", ctx, CoreError::TotpInvalid).await);
+            return Err(self
+                .fail_sign_in(Some(&user), &key, "totp", ctx, CoreError::TotpInvalid)
+                .await);
         }
         self.finish_sign_in(user, "totp", ctx, opts).await
     }
@@ -216,8 +277,15 @@ impl Core {
     /// Ends the caller's session (sign-out).
     pub async fn sign_out(&self, auth: AuthContext, ctx: &RequestContext) -> CoreResult<()> {
         self.revoke_session(auth.session_id).await?;
-        self.audit(Some(auth.user_id), "session.revoke", Some(auth.user_id), ctx, "ok",
-            serde_json::json!({ "session": auth.session_id.to_simple(), "reason": "logout" })).await;
+        self.audit(
+            Some(auth.user_id),
+            "session.revoke",
+            Some(auth.user_id),
+            ctx,
+            "ok",
+            serde_json::json!({ "session": auth.session_id.to_simple(), "reason": "logout" }),
+        )
+        .await;
         Ok(())
     }
 
@@ -242,7 +310,12 @@ impl Core {
         if code.trim().is_empty() {
             return Err(CoreError::field("code", "required"));
         }
-        self.redeem_code(CodePurpose::Refresh, &auth.session_id.to_simple(), code.trim()).await?;
+        self.redeem_code(
+            CodePurpose::Refresh,
+            &auth.session_id.to_simple(),
+            code.trim(),
+        )
+        .await?;
         self.issue_access_token(auth)
     }
 }

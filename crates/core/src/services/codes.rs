@@ -24,7 +24,12 @@ impl Core {
     fn code_hash(&self, purpose: CodePurpose, subject: &str, code: &str) -> Vec<u8> {
         keyed::hash(
             &self.inner.keys.pepper,
-            &[b"code", purpose.as_str().as_bytes(), subject.as_bytes(), code.as_bytes()],
+            &[
+                b"code",
+                purpose.as_str().as_bytes(),
+                subject.as_bytes(),
+                code.as_bytes(),
+            ],
         )
     }
 
@@ -33,8 +38,11 @@ impl Core {
         let now = self.now();
         if req.cooldown {
             let cooldown = Duration::seconds(self.inner.config.codes.resend_cooldown_secs);
-            if let Some(live) =
-                self.inner.store.live_code(req.purpose.as_str(), req.subject).await?
+            if let Some(live) = self
+                .inner
+                .store
+                .live_code(req.purpose.as_str(), req.subject)
+                .await?
             {
                 if live.expires_at > now && live.created_at + cooldown > now {
                     return Err(CoreError::CodeRequestedTooOften);
@@ -53,7 +61,10 @@ impl Core {
             consumed_at: None,
         };
         let has_message = req.outbox.is_some();
-        self.inner.store.put_code(&code, req.outbox.as_ref()).await?;
+        self.inner
+            .store
+            .put_code(&code, req.outbox.as_ref())
+            .await?;
         if has_message {
             self.signal_outbox();
         }

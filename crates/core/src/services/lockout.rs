@@ -30,9 +30,10 @@ impl Core {
     pub(crate) async fn ensure_not_locked(&self, key: &str) -> CoreResult<()> {
         let now = self.now();
         match self.inner.store.lockout_get(key).await? {
-            Some(LockoutState { locked_until: Some(until), .. }) if until > now => {
-                Err(CoreError::AccountLocked)
-            }
+            Some(LockoutState {
+                locked_until: Some(until),
+                ..
+            }) if until > now => Err(CoreError::AccountLocked),
             _ => Ok(()),
         }
     }
@@ -61,8 +62,10 @@ impl Core {
         let cfg = &self.inner.config.lockout;
         let key = destination_key(kind, destination);
         let now = self.now();
-        if let Some(LockoutState { locked_until: Some(until), .. }) =
-            self.inner.store.lockout_get(&key).await?
+        if let Some(LockoutState {
+            locked_until: Some(until),
+            ..
+        }) = self.inner.store.lockout_get(&key).await?
         {
             if until > now {
                 return Err(CoreError::RateLimited);
@@ -76,7 +79,10 @@ impl Core {
             max_failures: cfg.max_code_requests,
             lock_until: now + window,
         };
-        self.inner.store.lockout_record_failure(&key, update).await?;
+        self.inner
+            .store
+            .lockout_record_failure(&key, update)
+            .await?;
         Ok(())
     }
 }

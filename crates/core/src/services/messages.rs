@@ -5,7 +5,12 @@ use time::OffsetDateTime;
 use crate::domain::{OutboxChannel, OutboxMessage};
 
 /// SMS carrying a sign-in code.
-pub(crate) fn sms_login_code(phone: &str, code: &str, minutes: i64, now: OffsetDateTime) -> OutboxMessage {
+pub(crate) fn sms_login_code(
+    phone: &str,
+    code: &str,
+    minutes: i64,
+    now: OffsetDateTime,
+) -> OutboxMessage {
     let mut m = OutboxMessage::new(
         OutboxChannel::Sms,
         phone,
@@ -18,7 +23,12 @@ pub(crate) fn sms_login_code(phone: &str, code: &str, minutes: i64, now: OffsetD
 }
 
 /// SMS carrying a phone-binding code.
-pub(crate) fn sms_bind_code(phone: &str, code: &str, minutes: i64, now: OffsetDateTime) -> OutboxMessage {
+pub(crate) fn sms_bind_code(
+    phone: &str,
+    code: &str,
+    minutes: i64,
+    now: OffsetDateTime,
+) -> OutboxMessage {
     let mut m = OutboxMessage::new(
         OutboxChannel::Sms,
         phone,
@@ -31,7 +41,10 @@ pub(crate) fn sms_bind_code(phone: &str, code: &str, minutes: i64, now: OffsetDa
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Mail carrying a password reset code.
@@ -42,7 +55,11 @@ pub(crate) fn mail_reset_code(
     minutes: i64,
     now: OffsetDateTime,
 ) -> OutboxMessage {
-    let greeting = if name.is_empty() { format!("Hello {to},") } else { format!("Hello {name},") };
+    let greeting = if name.is_empty() {
+        format!("Hello {to},")
+    } else {
+        format!("Hello {name},")
+    };
     let text = format!(
         "{greeting}\n\nYour password reset code is: {code}\n\nIt expires in {minutes} minutes. \
          If you did not ask to reset your password, ignore this mail; your password stays as it is.\n"

@@ -15,7 +15,10 @@ const ENROLMENT_TTL_SECS: i64 = 300;
 impl Core {
     /// Starts (or restarts) TOTP enrolment; returns the `otpauth://` URI to show as a QR code.
     pub async fn start_totp_enrolment(&self, auth: AuthContext) -> CoreResult<String> {
-        let user = self.user(auth.user_id).await.map_err(|_| CoreError::SessionInvalid)?;
+        let user = self
+            .user(auth.user_id)
+            .await
+            .map_err(|_| CoreError::SessionInvalid)?;
         let secret = totp::generate_secret();
         let uri = totp::otpauth_uri(&self.inner.config.issuer, user.email.as_str(), &secret);
         let sealed_secret = sealed::seal(&self.inner.keys.seal, secret.as_bytes())?;
@@ -52,12 +55,20 @@ impl Core {
         let key = account_key(auth.user_id);
         self.ensure_not_locked(&key).await?;
         let subject = auth.user_id.to_simple();
-        let pending = match self.check_code(CodePurpose::TotpEnrolment, &subject, uri.trim()).await {
+        let pending = match self
+            .check_code(CodePurpose::TotpEnrolment, &subject, uri.trim())
+            .await
+        {
             Ok(p) => p,
-            Err(CoreError::CodeInvalid | CoreError::CodeExpired) => return Err(CoreError::TotpInvalid),
+            Err(CoreError::CodeInvalid | CoreError::CodeExpired) => {
+                return Err(CoreError::TotpInvalid)
+            }
             Err(e) => return Err(e),
         };
-        let sealed_secret = pending.data.clone().ok_or_else(|| CoreError::internal("enrolment without secret"))?;
+        let sealed_secret = pending
+            .data
+            .clone()
+            .ok_or_else(|| CoreError::internal("enrolment without secret"))?;
         let secret = String::from_utf8(sealed::open(&self.inner.keys.seal, &sealed_secret)?)
             .map_err(CoreError::internal)?;
         let now_step = totp::step_of(self.now().unix_timestamp());
@@ -74,8 +85,19 @@ impl Core {
         user.updated_at = self.now();
         self.inner.store.update_user(&user).await?;
         // Both enrolment codes are spent: neither may sign in afterwards.
-        self.inner.store.advance_totp_step(user.id, sa.max(sb)).await?;
-        self.audit(Some(user.id), "factor.totp.bind", Some(user.id), ctx, "ok", serde_json::Value::Null).await;
+        self.inner
+            .store
+            .advance_totp_step(user.id, sa.max(sb))
+            .await?;
+        self.audit(
+            Some(user.id),
+            "factor.totp.bind",
+            Some(user.id),
+            ctx,
+            "ok",
+            serde_json::Value::Null,
+        )
+        .await;
         Ok(())
     }
 }

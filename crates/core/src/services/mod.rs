@@ -52,7 +52,9 @@ pub struct Core {
 
 impl std::fmt::Debug for Core {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Core").field("engine", &self.inner.store.engine()).finish_non_exhaustive()
+        f.debug_struct("Core")
+            .field("engine", &self.inner.store.engine())
+            .finish_non_exhaustive()
     }
 }
 

@@ -27,7 +27,12 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { max_attempts: 8, base_delay_secs: 5, max_delay_secs: 3600, lease_secs: 120 }
+        Self {
+            max_attempts: 8,
+            base_delay_secs: 5,
+            max_delay_secs: 3600,
+            lease_secs: 120,
+        }
     }
 }
 
@@ -51,14 +56,21 @@ pub struct Dispatcher {
 
 impl std::fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dispatcher").field("retry", &self.retry).finish_non_exhaustive()
+        f.debug_struct("Dispatcher")
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
     }
 }
 
 impl Dispatcher {
     /// A dispatcher for `core`'s outbox.
     pub fn new(core: Core, mail: SharedMail, sms: SharedSms, retry: RetryPolicy) -> Self {
-        Self { core, mail, sms, retry }
+        Self {
+            core,
+            mail,
+            sms,
+            retry,
+        }
     }
 
     /// Delivers every message due now (in batches); returns how many were attempted.

@@ -38,14 +38,22 @@ const MAX_AVATAR_LEN: usize = 2048;
 impl Core {
     async fn current_user(&self, auth: AuthContext) -> CoreResult<User> {
         // A token outliving its account (deleted) is as good as a revoked one.
-        self.inner.store.user_by_id(auth.user_id).await?.ok_or(CoreError::SessionInvalid)
+        self.inner
+            .store
+            .user_by_id(auth.user_id)
+            .await?
+            .ok_or(CoreError::SessionInvalid)
     }
 
     /// The signed-in user's overview.
     pub async fn overview(&self, auth: AuthContext) -> CoreResult<UserOverview> {
         let user = self.current_user(auth).await?;
         let (successful_logins, last_login) = self.inner.store.login_summary(user.id).await?;
-        Ok(UserOverview { user, successful_logins, last_login })
+        Ok(UserOverview {
+            user,
+            successful_logins,
+            last_login,
+        })
     }
 
     /// Changes one profile field.
@@ -80,8 +88,15 @@ impl Core {
         };
         user.updated_at = self.now();
         self.inner.store.update_user(&user).await?;
-        self.audit(Some(user.id), "profile.update", Some(user.id), ctx, "ok",
-            serde_json::json!({ "field": what })).await;
+        self.audit(
+            Some(user.id),
+            "profile.update",
+            Some(user.id),
+            ctx,
+            "ok",
+            serde_json::json!({ "field": what }),
+        )
+        .await;
         Ok(())
     }
 
@@ -96,24 +111,50 @@ impl Core {
         let user = self.current_user(auth).await?;
         let key = account_key(user.id);
         self.ensure_not_locked(&key).await?;
-        let v = self.inner.hasher.verify(old, user.password_hash.as_deref()).await?;
+        let v = self
+            .inner
+            .hasher
+            .verify(old, user.password_hash.as_deref())
+            .await?;
         if !v.ok {
             self.record_failure(&key).await?;
-            self.audit(Some(user.id), "password.change", Some(user.id), ctx, "password_mismatch",
-                serde_json::Value::Null).await;
+            self.audit(
+                Some(user.id),
+                "password.change",
+                Some(user.id),
+                ctx,
+                "password_mismatch",
+                serde_json::Value::Null,
+            )
+            .await;
             return Err(CoreError::PasswordMismatch);
         }
         self.inner.policy.check(new)?;
         let hash = self.inner.hasher.hash(new).await?;
         let notice = messages::mail_password_changed(user.email.as_str(), self.now());
-        let revoked = self.inner.store
-            .set_password_hash(user.id, &hash, self.now(), RevokeSessions::AllExcept(auth.session_id), &[notice])
+        let revoked = self
+            .inner
+            .store
+            .set_password_hash(
+                user.id,
+                &hash,
+                self.now(),
+                RevokeSessions::AllExcept(auth.session_id),
+                &[notice],
+            )
             .await?;
         self.sessions_revoked(&revoked).await;
         self.signal_outbox();
         self.clear_failures(&key).await?;
-        self.audit(Some(user.id), "password.change", Some(user.id), ctx, "ok",
-            serde_json::json!({ "sessions_revoked": revoked.len() })).await;
+        self.audit(
+            Some(user.id),
+            "password.change",
+            Some(user.id),
+            ctx,
+            "ok",
+            serde_json::json!({ "sessions_revoked": revoked.len() }),
+        )
+        .await;
         Ok(())
     }
 
@@ -166,7 +207,14 @@ impl Core {
         let mut user = self.current_user(auth).await?;
         let key = account_key(user.id);
         self.ensure_not_locked(&key).await?;
-        match self.redeem_code(CodePurpose::PhoneBind, &Self::bind_subject(auth, &phone), code.trim()).await {
+        match self
+            .redeem_code(
+                CodePurpose::PhoneBind,
+                &Self::bind_subject(auth, &phone),
+                code.trim(),
+            )
+            .await
+        {
             Ok(_) => {}
             Err(e @ (CoreError::CodeInvalid | CoreError::CodeExpired)) => {
                 self.record_failure(&key).await?;
@@ -177,13 +225,22 @@ impl Core {
         user.phone = Some(phone);
         user.updated_at = self.now();
         self.inner.store.update_user(&user).await?;
-        self.audit(Some(user.id), "factor.phone.bind", Some(user.id), ctx, "ok", serde_json::Value::Null).await;
+        self.audit(
+            Some(user.id),
+            "factor.phone.bind",
+            Some(user.id),
+            ctx,
+            "ok",
+            serde_json::Value::Null,
+        )
+        .await;
         Ok(())
     }
 
     /// Removes the phone.
     pub async fn unset_phone(&self, auth: AuthContext, ctx: &RequestContext) -> CoreResult<()> {
-        self.unset(auth, ctx, "factor.phone.unbind", |u| u.phone = None).await
+        self.unset(auth, ctx, "factor.phone.unbind", |u| u.phone = None)
+            .await
     }
 
     /// Removes TOTP.
@@ -196,7 +253,8 @@ impl Core {
 
     /// Removes the Lark link.
     pub async fn unset_lark(&self, auth: AuthContext, ctx: &RequestContext) -> CoreResult<()> {
-        self.unset(auth, ctx, "identity.lark.unlink", |u| u.lark = None).await
+        self.unset(auth, ctx, "identity.lark.unlink", |u| u.lark = None)
+            .await
     }
 
     async fn unset(
@@ -210,7 +268,15 @@ impl Core {
         change(&mut user);
         user.updated_at = self.now();
         self.inner.store.update_user(&user).await?;
-        self.audit(Some(user.id), action, Some(user.id), ctx, "ok", serde_json::Value::Null).await;
+        self.audit(
+            Some(user.id),
+            action,
+            Some(user.id),
+            ctx,
+            "ok",
+            serde_json::Value::Null,
+        )
+        .await;
         Ok(())
     }
 }

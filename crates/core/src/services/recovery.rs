@@ -11,16 +11,30 @@ use crate::store::RevokeSessions;
 impl Core {
     /// E-mails a reset code. For an address with no active account nothing is sent, but a
     /// code is recorded all the same, so answers and cooldowns do not reveal who exists.
-    pub async fn request_password_reset(&self, email: &str, _ctx: &RequestContext) -> CoreResult<()> {
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        _ctx: &RequestContext,
+    ) -> CoreResult<()> {
         let email = Email::parse(email)?;
         let norm = email.normalized();
         self.count_code_request("email", &norm).await?;
-        let user = self.inner.store.user_by_email(&norm).await?
+        let user = self
+            .inner
+            .store
+            .user_by_email(&norm)
+            .await?
             .filter(|u| u.status == UserStatus::Active);
         let code = random::digits(6);
         let ttl = self.inner.config.codes.reset_ttl_secs;
         let outbox = user.as_ref().map(|u| {
-            messages::mail_reset_code(u.email.as_str(), &u.name, &code, (ttl / 60).max(1), self.now())
+            messages::mail_reset_code(
+                u.email.as_str(),
+                &u.name,
+                &code,
+                (ttl / 60).max(1),
+                self.now(),
+            )
         });
         self.issue_code(IssueCode {
             purpose: CodePurpose::PasswordReset,
@@ -49,14 +63,20 @@ impl Core {
         }
         self.inner.policy.check(new_password)?;
         let norm = email.normalized();
-        let user = self.inner.store.user_by_email(&norm).await?
+        let user = self
+            .inner
+            .store
+            .user_by_email(&norm)
+            .await?
             .filter(|u| u.status == UserStatus::Active);
         let key = match &user {
             Some(u) => account_key(u.id),
             None => destination_key("reset", &norm),
         };
         self.ensure_not_locked(&key).await?;
-        let checked = self.check_code(CodePurpose::PasswordReset, &norm, code.trim()).await;
+        let checked = self
+            .check_code(CodePurpose::PasswordReset, &norm, code.trim())
+            .await;
         let (live, user) = match (checked, user) {
             (Ok(live), Some(user)) => (live, user),
             (Ok(_), None) => return Err(CoreError::CodeInvalid),
@@ -69,14 +89,23 @@ impl Core {
         let hash = self.inner.hasher.hash(new_password).await?;
         self.consume(&live).await?;
         let notice = messages::mail_password_changed(user.email.as_str(), self.now());
-        let revoked = self.inner.store
+        let revoked = self
+            .inner
+            .store
             .set_password_hash(user.id, &hash, self.now(), RevokeSessions::All, &[notice])
             .await?;
         self.sessions_revoked(&revoked).await;
         self.signal_outbox();
         self.clear_failures(&key).await?;
-        self.audit(Some(user.id), "password.reset", Some(user.id), ctx, "ok",
-            serde_json::json!({ "sessions_revoked": revoked.len() })).await;
+        self.audit(
+            Some(user.id),
+            "password.reset",
+            Some(user.id),
+            ctx,
+            "ok",
+            serde_json::json!({ "sessions_revoked": revoked.len() }),
+        )
+        .await;
         Ok(())
     }
 }

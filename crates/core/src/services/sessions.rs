@@ -13,8 +13,8 @@ use time::{Duration, OffsetDateTime};
 use super::Core;
 use crate::domain::{RequestContext, Session, SessionId, UserId};
 use crate::error::{CoreError, CoreResult};
-use crate::store::RevocationEvent;
 use crate::security::jwt::TokenSubject;
+use crate::store::RevocationEvent;
 
 /// Who a verified request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +74,8 @@ impl SessionCache {
 
     /// Marks the store as shared by several nodes (entries then expire from the cache).
     pub fn set_shared(&self, shared: bool) {
-        self.shared.store(shared, std::sync::atomic::Ordering::SeqCst);
+        self.shared
+            .store(shared, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn shared(&self) -> bool {
@@ -82,11 +83,15 @@ impl SessionCache {
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<SessionId, Cached>> {
-        self.map.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.map
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<SessionId, Cached>> {
-        self.map.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.map
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn insert(&self, id: SessionId, entry: Cached, now: OffsetDateTime) {
@@ -154,7 +159,11 @@ impl Core {
             dialect: ctx.dialect.to_owned(),
             revoked_at: None,
         };
-        let revoked = self.inner.store.create_session(&session, single_per_user).await?;
+        let revoked = self
+            .inner
+            .store
+            .create_session(&session, single_per_user)
+            .await?;
         self.sessions_revoked(&revoked).await;
         self.cache_session(&session, now);
         Ok(session)
@@ -190,7 +199,10 @@ impl Core {
         let cached = cache.read().get(&subject.session_id).copied().filter(|c| {
             !cache.shared() || now - c.loaded_at < Duration::seconds(SHARED_REVALIDATE_SECS)
         });
-        let ctx = AuthContext { user_id: subject.user_id, session_id: subject.session_id };
+        let ctx = AuthContext {
+            user_id: subject.user_id,
+            session_id: subject.session_id,
+        };
         if let Some(c) = cached {
             if c.user_id != subject.user_id {
                 return Err(CoreError::SessionInvalid);
@@ -210,7 +222,10 @@ impl Core {
                 }
             }
             if write_back {
-                self.inner.store.touch_session(subject.session_id, now).await?;
+                self.inner
+                    .store
+                    .touch_session(subject.session_id, now)
+                    .await?;
             }
             return Ok(ctx);
         }
@@ -232,7 +247,10 @@ impl Core {
 
     /// Ends one session.
     pub async fn revoke_session(&self, session_id: SessionId) -> CoreResult<()> {
-        self.inner.store.revoke_session(session_id, self.now()).await?;
+        self.inner
+            .store
+            .revoke_session(session_id, self.now())
+            .await?;
         self.sessions_revoked(&[session_id]).await;
         Ok(())
     }
@@ -243,7 +261,11 @@ impl Core {
         user_id: UserId,
         except: Option<SessionId>,
     ) -> CoreResult<usize> {
-        let ids = self.inner.store.revoke_user_sessions(user_id, except, self.now()).await?;
+        let ids = self
+            .inner
+            .store
+            .revoke_user_sessions(user_id, except, self.now())
+            .await?;
         self.sessions_revoked(&ids).await;
         Ok(ids.len())
     }

@@ -8,13 +8,13 @@ use time::{macros::datetime, Duration};
 
 use super::*;
 use crate::clock::{Clock, ManualClock};
-use crate::store::UserStore;
 use crate::config::HashParams;
 use crate::domain::{OutboxChannel, OutboxMessage, Password, RequestContext};
 use crate::error::CoreError;
 use crate::ports::{DeliveryError, MailTransport, SmsTransport};
 use crate::security::totp;
 use crate::store::memory::MemoryStore;
+use crate::store::UserStore;
 
 pub(crate) struct Harness {
     pub core: Core,
@@ -26,17 +26,35 @@ pub(crate) fn harness() -> Harness {
     let clock = ManualClock::new(datetime!(2026-01-01 12:00:00 UTC));
     let store = Arc::new(MemoryStore::new());
     let mut config = CoreConfig::default();
-    config.password.hash = HashParams { memory_kib: 256, iterations: 1, parallelism: 1 };
-    let core = Core::new(store.clone(), Arc::new(clock.clone()), ServerKeys::for_tests(), config).unwrap();
+    config.password.hash = HashParams {
+        memory_kib: 256,
+        iterations: 1,
+        parallelism: 1,
+    };
+    let core = Core::new(
+        store.clone(),
+        Arc::new(clock.clone()),
+        ServerKeys::for_tests(),
+        config,
+    )
+    .unwrap();
     Harness { core, clock, store }
 }
 
 fn ctx() -> RequestContext {
-    RequestContext { ip: Some("127.0.0.1".into()), user_agent: Some("test".into()), dialect: "test" }
+    RequestContext {
+        ip: Some("127.0.0.1".into()),
+        user_agent: Some("test".into()),
+        dialect: "test",
+    }
 }
 
-const SINGLE: SessionOptions = SessionOptions { single_per_user: true };
-const MULTI: SessionOptions = SessionOptions { single_per_user: false };
+const SINGLE: SessionOptions = SessionOptions {
+    single_per_user: true,
+};
+const MULTI: SessionOptions = SessionOptions {
+    single_per_user: false,
+};
 
 impl Harness {
     async fn user(&self, email: &str, pw: &str) -> crate::domain::User {
@@ -70,16 +88,52 @@ impl Harness {
 async fn password_sign_in_and_lockout() {
     let h = harness();
     h.user("a@example.com", "correct-horse-1").await;
-    let ok = h.core.sign_in_password("A@Example.com", &Password::new("correct-horse-1"), &ctx(), SINGLE).await;
+    let ok = h
+        .core
+        .sign_in_password(
+            "A@Example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            SINGLE,
+        )
+        .await;
     assert!(ok.is_ok(), "case-insensitive e-mail sign-in");
     for _ in 0..5 {
-        let e = h.core.sign_in_password("a@example.com", &Password::new("wrong-one-1"), &ctx(), SINGLE).await;
+        let e = h
+            .core
+            .sign_in_password(
+                "a@example.com",
+                &Password::new("wrong-one-1"),
+                &ctx(),
+                SINGLE,
+            )
+            .await;
         assert!(matches!(e, Err(CoreError::InvalidCredentials)));
     }
-    let locked = h.core.sign_in_password("a@example.com", &Password::new("correct-horse-1"), &ctx(), SINGLE).await;
-    assert!(matches!(locked, Err(CoreError::AccountLocked)), "right password refused while locked");
+    let locked = h
+        .core
+        .sign_in_password(
+            "a@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            SINGLE,
+        )
+        .await;
+    assert!(
+        matches!(locked, Err(CoreError::AccountLocked)),
+        "right password refused while locked"
+    );
     h.clock.advance(Duration::minutes(16));
-    assert!(h.core.sign_in_password("a@example.com", &Password::new("correct-horse-1"), &ctx(), SINGLE).await.is_ok());
+    assert!(h
+        .core
+        .sign_in_password(
+            "a@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            SINGLE
+        )
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
@@ -87,22 +141,66 @@ async fn failure_window_restarts() {
     let h = harness();
     h.user("w@example.com", "correct-horse-1").await;
     for _ in 0..4 {
-        let _ = h.core.sign_in_password("w@example.com", &Password::new("bad-bad-bad"), &ctx(), SINGLE).await;
+        let _ = h
+            .core
+            .sign_in_password(
+                "w@example.com",
+                &Password::new("bad-bad-bad"),
+                &ctx(),
+                SINGLE,
+            )
+            .await;
     }
     h.clock.advance(Duration::minutes(16));
-    let e = h.core.sign_in_password("w@example.com", &Password::new("bad-bad-bad"), &ctx(), SINGLE).await;
-    assert!(matches!(e, Err(CoreError::InvalidCredentials)), "old failures expired with their window");
-    assert!(h.core.sign_in_password("w@example.com", &Password::new("correct-horse-1"), &ctx(), SINGLE).await.is_ok());
+    let e = h
+        .core
+        .sign_in_password(
+            "w@example.com",
+            &Password::new("bad-bad-bad"),
+            &ctx(),
+            SINGLE,
+        )
+        .await;
+    assert!(
+        matches!(e, Err(CoreError::InvalidCredentials)),
+        "old failures expired with their window"
+    );
+    assert!(h
+        .core
+        .sign_in_password(
+            "w@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            SINGLE
+        )
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
 async fn unknown_accounts_answer_and_lock_like_known_ones() {
     let h = harness();
     for _ in 0..5 {
-        let e = h.core.sign_in_password("ghost@example.com", &Password::new("whatever-1"), &ctx(), SINGLE).await;
+        let e = h
+            .core
+            .sign_in_password(
+                "ghost@example.com",
+                &Password::new("whatever-1"),
+                &ctx(),
+                SINGLE,
+            )
+            .await;
         assert!(matches!(e, Err(CoreError::InvalidCredentials)));
     }
-    let e = h.core.sign_in_password("ghost@example.com", &Password::new("whatever-1"), &ctx(), SINGLE).await;
+    let e = h
+        .core
+        .sign_in_password(
+            "ghost@example.com",
+            &Password::new("whatever-1"),
+            &ctx(),
+            SINGLE,
+        )
+        .await;
     assert!(matches!(e, Err(CoreError::AccountLocked)));
 }
 
@@ -112,7 +210,15 @@ async fn blocked_accounts_cannot_sign_in() {
     let mut u = h.user("b@example.com", "correct-horse-1").await;
     u.status = crate::domain::UserStatus::Blocked;
     h.store.update_user(&u).await.unwrap();
-    let e = h.core.sign_in_password("b@example.com", &Password::new("correct-horse-1"), &ctx(), SINGLE).await;
+    let e = h
+        .core
+        .sign_in_password(
+            "b@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            SINGLE,
+        )
+        .await;
     assert!(matches!(e, Err(CoreError::InvalidCredentials)));
 }
 
@@ -120,21 +226,45 @@ async fn blocked_accounts_cannot_sign_in() {
 async fn sessions_expire_when_idle_and_are_renewed_by_use() {
     let h = harness();
     h.user("s@example.com", "correct-horse-1").await;
-    let s = h.core.sign_in_password("s@example.com", &Password::new("correct-horse-1"), &ctx(), SINGLE).await.unwrap();
+    let s = h
+        .core
+        .sign_in_password(
+            "s@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            SINGLE,
+        )
+        .await
+        .unwrap();
     let token = h.core.issue_access_token(s.auth()).unwrap();
     h.clock.advance(Duration::minutes(50));
     assert!(h.core.verify_access_token(&token).await.is_ok());
     h.clock.advance(Duration::minutes(50));
-    assert!(h.core.verify_access_token(&token).await.is_ok(), "use renewed the idle timer");
+    assert!(
+        h.core.verify_access_token(&token).await.is_ok(),
+        "use renewed the idle timer"
+    );
     h.clock.advance(Duration::minutes(61));
-    assert!(matches!(h.core.verify_access_token(&token).await, Err(CoreError::SessionInvalid)));
+    assert!(matches!(
+        h.core.verify_access_token(&token).await,
+        Err(CoreError::SessionInvalid)
+    ));
 }
 
 #[tokio::test]
 async fn idle_renewal_is_written_back_for_other_nodes() {
     let h = harness();
     h.user("n@example.com", "correct-horse-1").await;
-    let s = h.core.sign_in_password("n@example.com", &Password::new("correct-horse-1"), &ctx(), SINGLE).await.unwrap();
+    let s = h
+        .core
+        .sign_in_password(
+            "n@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            SINGLE,
+        )
+        .await
+        .unwrap();
     let token = h.core.issue_access_token(s.auth()).unwrap();
     h.clock.advance(Duration::minutes(50));
     h.core.verify_access_token(&token).await.unwrap();
@@ -148,13 +278,34 @@ async fn idle_renewal_is_written_back_for_other_nodes() {
 async fn absolute_lifetime_ends_even_active_sessions() {
     let h = harness();
     h.user("l@example.com", "correct-horse-1").await;
-    let s = h.core.sign_in_password("l@example.com", &Password::new("correct-horse-1"), &ctx(), MULTI).await.unwrap();
+    let s = h
+        .core
+        .sign_in_password(
+            "l@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            MULTI,
+        )
+        .await
+        .unwrap();
     let auth = s.auth();
     for _ in 0..(30 * 24 + 1) {
         h.clock.advance(Duration::hours(1) - Duration::seconds(1));
-        let _ = h.core.verify_session(crate::security::jwt::TokenSubject { user_id: auth.user_id, session_id: auth.session_id }).await;
+        let _ = h
+            .core
+            .verify_session(crate::security::jwt::TokenSubject {
+                user_id: auth.user_id,
+                session_id: auth.session_id,
+            })
+            .await;
     }
-    let r = h.core.verify_session(crate::security::jwt::TokenSubject { user_id: auth.user_id, session_id: auth.session_id }).await;
+    let r = h
+        .core
+        .verify_session(crate::security::jwt::TokenSubject {
+            user_id: auth.user_id,
+            session_id: auth.session_id,
+        })
+        .await;
     assert!(matches!(r, Err(CoreError::SessionInvalid)));
 }
 
@@ -162,46 +313,188 @@ async fn absolute_lifetime_ends_even_active_sessions() {
 async fn single_session_per_user_ends_the_previous_one() {
     let h = harness();
     h.user("one@example.com", "correct-horse-1").await;
-    let first = h.core.sign_in_password("one@example.com", &Password::new("correct-horse-1"), &ctx(), SINGLE).await.unwrap();
+    let first = h
+        .core
+        .sign_in_password(
+            "one@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            SINGLE,
+        )
+        .await
+        .unwrap();
     let t1 = h.core.issue_access_token(first.auth()).unwrap();
-    let second = h.core.sign_in_password("one@example.com", &Password::new("correct-horse-1"), &ctx(), SINGLE).await.unwrap();
+    let second = h
+        .core
+        .sign_in_password(
+            "one@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            SINGLE,
+        )
+        .await
+        .unwrap();
     let t2 = h.core.issue_access_token(second.auth()).unwrap();
     assert!(h.core.verify_access_token(&t1).await.is_err());
     assert!(h.core.verify_access_token(&t2).await.is_ok());
-    let third = h.core.sign_in_password("one@example.com", &Password::new("correct-horse-1"), &ctx(), MULTI).await.unwrap();
+    let third = h
+        .core
+        .sign_in_password(
+            "one@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            MULTI,
+        )
+        .await
+        .unwrap();
     let t3 = h.core.issue_access_token(third.auth()).unwrap();
-    assert!(h.core.verify_access_token(&t2).await.is_ok() && h.core.verify_access_token(&t3).await.is_ok());
+    assert!(
+        h.core.verify_access_token(&t2).await.is_ok()
+            && h.core.verify_access_token(&t3).await.is_ok()
+    );
 }
 
 #[tokio::test]
 async fn password_change_ends_other_sessions_and_reset_ends_all() {
     let h = harness();
     h.user("p@example.com", "correct-horse-1").await;
-    let a = h.core.sign_in_password("p@example.com", &Password::new("correct-horse-1"), &ctx(), MULTI).await.unwrap();
-    let b = h.core.sign_in_password("p@example.com", &Password::new("correct-horse-1"), &ctx(), MULTI).await.unwrap();
-    let (ta, tb) = (h.core.issue_access_token(a.auth()).unwrap(), h.core.issue_access_token(b.auth()).unwrap());
-    let e = h.core.change_password(a.auth(), &Password::new("nope-nope-1"), &Password::new("new-horse-22"), &ctx()).await;
+    let a = h
+        .core
+        .sign_in_password(
+            "p@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            MULTI,
+        )
+        .await
+        .unwrap();
+    let b = h
+        .core
+        .sign_in_password(
+            "p@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            MULTI,
+        )
+        .await
+        .unwrap();
+    let (ta, tb) = (
+        h.core.issue_access_token(a.auth()).unwrap(),
+        h.core.issue_access_token(b.auth()).unwrap(),
+    );
+    let e = h
+        .core
+        .change_password(
+            a.auth(),
+            &Password::new("nope-nope-1"),
+            &Password::new("new-horse-22"),
+            &ctx(),
+        )
+        .await;
     assert!(matches!(e, Err(CoreError::PasswordMismatch)));
-    h.core.change_password(a.auth(), &Password::new("correct-horse-1"), &Password::new("new-horse-22"), &ctx()).await.unwrap();
-    assert!(h.core.verify_access_token(&ta).await.is_ok(), "the session that changed it stays");
-    assert!(h.core.verify_access_token(&tb).await.is_err(), "the others end at once");
-    assert!(h.core.sign_in_password("p@example.com", &Password::new("correct-horse-1"), &ctx(), MULTI).await.is_err());
+    h.core
+        .change_password(
+            a.auth(),
+            &Password::new("correct-horse-1"),
+            &Password::new("new-horse-22"),
+            &ctx(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        h.core.verify_access_token(&ta).await.is_ok(),
+        "the session that changed it stays"
+    );
+    assert!(
+        h.core.verify_access_token(&tb).await.is_err(),
+        "the others end at once"
+    );
+    assert!(h
+        .core
+        .sign_in_password(
+            "p@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            MULTI
+        )
+        .await
+        .is_err());
 
-    h.core.request_password_reset("p@example.com", &ctx()).await.unwrap();
+    h.core
+        .request_password_reset("p@example.com", &ctx())
+        .await
+        .unwrap();
     let code = h.last_code(OutboxChannel::Mail, "p@example.com").unwrap();
-    h.core.reset_password("p@example.com", &code, &Password::new("third-horse-333"), &ctx()).await.unwrap();
-    assert!(h.core.verify_access_token(&ta).await.is_err(), "reset ends every session");
-    let again = h.core.reset_password("p@example.com", &code, &Password::new("fourth-horse-4444"), &ctx()).await;
-    assert!(matches!(again, Err(CoreError::CodeInvalid)), "reset codes work once");
-    assert!(h.core.sign_in_password("p@example.com", &Password::new("third-horse-333"), &ctx(), MULTI).await.is_ok());
+    h.core
+        .reset_password(
+            "p@example.com",
+            &code,
+            &Password::new("third-horse-333"),
+            &ctx(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        h.core.verify_access_token(&ta).await.is_err(),
+        "reset ends every session"
+    );
+    let again = h
+        .core
+        .reset_password(
+            "p@example.com",
+            &code,
+            &Password::new("fourth-horse-4444"),
+            &ctx(),
+        )
+        .await;
+    assert!(
+        matches!(again, Err(CoreError::CodeInvalid)),
+        "reset codes work once"
+    );
+    assert!(h
+        .core
+        .sign_in_password(
+            "p@example.com",
+            &Password::new("third-horse-333"),
+            &ctx(),
+            MULTI
+        )
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
 async fn weak_passwords_are_refused_on_set_not_on_sign_in() {
     let h = harness();
-    let e = h.core.create_user(CreateUser { email: "w2@example.com".into(), password: Some(Password::new("password123")), name: String::new(), username: None, is_admin: false, email_verified: false }, &ctx()).await;
+    let e = h
+        .core
+        .create_user(
+            CreateUser {
+                email: "w2@example.com".into(),
+                password: Some(Password::new("password123")),
+                name: String::new(),
+                username: None,
+                is_admin: false,
+                email_verified: false,
+            },
+            &ctx(),
+        )
+        .await;
     assert!(matches!(e, Err(CoreError::WeakPassword("common"))));
-    let e = h.core.create_user(CreateUser { email: "w2@example.com".into(), password: Some(Password::new("short")), name: String::new(), username: None, is_admin: false, email_verified: false }, &ctx()).await;
+    let e = h
+        .core
+        .create_user(
+            CreateUser {
+                email: "w2@example.com".into(),
+                password: Some(Password::new("short")),
+                name: String::new(),
+                username: None,
+                is_admin: false,
+                email_verified: false,
+            },
+            &ctx(),
+        )
+        .await;
     assert!(matches!(e, Err(CoreError::WeakPassword("too_short"))));
 }
 
@@ -209,12 +502,28 @@ async fn weak_passwords_are_refused_on_set_not_on_sign_in() {
 async fn duplicate_email_in_any_case_is_refused() {
     let h = harness();
     h.user("dup@example.com", "correct-horse-1").await;
-    let e = h.core.create_user(CreateUser { email: "DUP@example.com".into(), password: Some(Password::new("correct-horse-1")), name: String::new(), username: None, is_admin: false, email_verified: false }, &ctx()).await;
+    let e = h
+        .core
+        .create_user(
+            CreateUser {
+                email: "DUP@example.com".into(),
+                password: Some(Password::new("correct-horse-1")),
+                name: String::new(),
+                username: None,
+                is_admin: false,
+                email_verified: false,
+            },
+            &ctx(),
+        )
+        .await;
     assert!(matches!(e, Err(CoreError::EmailTaken)));
 }
 
 async fn bind_phone(h: &Harness, auth: AuthContext, phone: &str) {
-    h.core.request_phone_bind_code(auth, phone, &ctx()).await.unwrap();
+    h.core
+        .request_phone_bind_code(auth, phone, &ctx())
+        .await
+        .unwrap();
     let code = h.last_code(OutboxChannel::Sms, phone).unwrap();
     h.core.bind_phone(auth, phone, &code, &ctx()).await.unwrap();
 }
@@ -223,95 +532,245 @@ async fn bind_phone(h: &Harness, auth: AuthContext, phone: &str) {
 async fn sms_codes_are_single_use_expiring_attempt_limited_with_cooldown() {
     let h = harness();
     h.user("sms@example.com", "correct-horse-1").await;
-    let s = h.core.sign_in_password("sms@example.com", &Password::new("correct-horse-1"), &ctx(), MULTI).await.unwrap();
+    let s = h
+        .core
+        .sign_in_password(
+            "sms@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            MULTI,
+        )
+        .await
+        .unwrap();
     bind_phone(&h, s.auth(), "+15550001111").await;
 
     h.clock.advance(Duration::minutes(5));
-    h.core.request_sms_login_code("+15550001111", &ctx()).await.unwrap();
-    assert!(matches!(h.core.request_sms_login_code("+15550001111", &ctx()).await, Err(CoreError::CodeRequestedTooOften)));
+    h.core
+        .request_sms_login_code("+15550001111", &ctx())
+        .await
+        .unwrap();
+    assert!(matches!(
+        h.core.request_sms_login_code("+15550001111", &ctx()).await,
+        Err(CoreError::CodeRequestedTooOften)
+    ));
     let code = h.last_code(OutboxChannel::Sms, "+15550001111").unwrap();
-    assert!(h.core.sign_in_sms("+15550001111", &code, &ctx(), MULTI).await.is_ok());
-    assert!(matches!(h.core.sign_in_sms("+15550001111", &code, &ctx(), MULTI).await, Err(CoreError::CodeInvalid)), "used once");
+    assert!(h
+        .core
+        .sign_in_sms("+15550001111", &code, &ctx(), MULTI)
+        .await
+        .is_ok());
+    assert!(
+        matches!(
+            h.core
+                .sign_in_sms("+15550001111", &code, &ctx(), MULTI)
+                .await,
+            Err(CoreError::CodeInvalid)
+        ),
+        "used once"
+    );
 
     h.clock.advance(Duration::minutes(2));
-    h.core.request_sms_login_code("+15550001111", &ctx()).await.unwrap();
+    h.core
+        .request_sms_login_code("+15550001111", &ctx())
+        .await
+        .unwrap();
     let code = h.last_code(OutboxChannel::Sms, "+15550001111").unwrap();
     h.clock.advance(Duration::minutes(3));
-    assert!(matches!(h.core.sign_in_sms("+15550001111", &code, &ctx(), MULTI).await, Err(CoreError::CodeExpired)));
+    assert!(matches!(
+        h.core
+            .sign_in_sms("+15550001111", &code, &ctx(), MULTI)
+            .await,
+        Err(CoreError::CodeExpired)
+    ));
 
-    h.core.request_sms_login_code("+15550001111", &ctx()).await.unwrap();
+    h.core
+        .request_sms_login_code("+15550001111", &ctx())
+        .await
+        .unwrap();
     let code = h.last_code(OutboxChannel::Sms, "+15550001111").unwrap();
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..4 {
-        assert!(h.core.sign_in_sms("+15550001111", wrong, &ctx(), MULTI).await.is_err());
+        assert!(h
+            .core
+            .sign_in_sms("+15550001111", wrong, &ctx(), MULTI)
+            .await
+            .is_err());
     }
     // Four failures so far; the fifth attempt exhausts the account's failure budget.
-    assert!(h.core.sign_in_sms("+15550001111", wrong, &ctx(), MULTI).await.is_err());
-    assert!(matches!(h.core.sign_in_sms("+15550001111", &code, &ctx(), MULTI).await, Err(CoreError::AccountLocked)));
+    assert!(h
+        .core
+        .sign_in_sms("+15550001111", wrong, &ctx(), MULTI)
+        .await
+        .is_err());
+    assert!(matches!(
+        h.core
+            .sign_in_sms("+15550001111", &code, &ctx(), MULTI)
+            .await,
+        Err(CoreError::AccountLocked)
+    ));
 }
 
 #[tokio::test]
 async fn unknown_phone_gets_the_same_answer_and_no_message() {
     let h = harness();
-    h.core.request_sms_login_code("+15559990000", &ctx()).await.unwrap();
+    h.core
+        .request_sms_login_code("+15559990000", &ctx())
+        .await
+        .unwrap();
     assert!(h.store.outbox_messages().is_empty());
-    assert!(matches!(h.core.request_sms_login_code("+15559990000", &ctx()).await, Err(CoreError::CodeRequestedTooOften)));
+    assert!(matches!(
+        h.core.request_sms_login_code("+15559990000", &ctx()).await,
+        Err(CoreError::CodeRequestedTooOften)
+    ));
 }
 
 #[tokio::test]
 async fn code_requests_per_destination_are_limited() {
     let h = harness();
     for _ in 0..5 {
-        h.core.request_password_reset("limit@example.com", &ctx()).await.unwrap();
+        h.core
+            .request_password_reset("limit@example.com", &ctx())
+            .await
+            .unwrap();
         h.clock.advance(Duration::minutes(2));
     }
-    assert!(matches!(h.core.request_password_reset("limit@example.com", &ctx()).await, Err(CoreError::RateLimited)));
+    assert!(matches!(
+        h.core
+            .request_password_reset("limit@example.com", &ctx())
+            .await,
+        Err(CoreError::RateLimited)
+    ));
     h.clock.advance(Duration::hours(1));
-    assert!(h.core.request_password_reset("limit@example.com", &ctx()).await.is_ok());
+    assert!(h
+        .core
+        .request_password_reset("limit@example.com", &ctx())
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
 async fn totp_enrol_sign_in_and_replay() {
     let h = harness();
     h.user("t@example.com", "correct-horse-1").await;
-    let e = h.core.sign_in_totp("t@example.com", "123456", &ctx(), MULTI).await;
-    assert!(matches!(e, Err(CoreError::TotpNotEnrolled)), "no TOTP, no TOTP sign-in");
+    let e = h
+        .core
+        .sign_in_totp("t@example.com", "123456", &ctx(), MULTI)
+        .await;
+    assert!(
+        matches!(e, Err(CoreError::TotpNotEnrolled)),
+        "no TOTP, no TOTP sign-in"
+    );
 
-    let s = h.core.sign_in_password("t@example.com", &Password::new("correct-horse-1"), &ctx(), MULTI).await.unwrap();
+    let s = h
+        .core
+        .sign_in_password(
+            "t@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            MULTI,
+        )
+        .await
+        .unwrap();
     let uri = h.core.start_totp_enrolment(s.auth()).await.unwrap();
     assert!(uri.starts_with("otpauth://totp/tessera:t@example.com?issuer=tessera&secret="));
     let secret = uri.rsplit("secret=").next().unwrap().to_owned();
     let step = totp::step_of(h.clock.now().unix_timestamp());
     let c_now = totp::code_at_step(&secret, step).unwrap();
     let c_prev = totp::code_at_step(&secret, step - 1).unwrap();
-    let same = h.core.confirm_totp_enrolment(s.auth(), &uri, &[c_now.clone(), c_now.clone()], &ctx()).await;
-    assert!(matches!(same, Err(CoreError::TotpInvalid)), "two equal codes prove nothing");
-    h.core.confirm_totp_enrolment(s.auth(), &uri, &[c_prev, c_now.clone()], &ctx()).await.unwrap();
-    let stored = h.store.user_by_email("t@example.com").await.unwrap().unwrap();
-    assert!(!String::from_utf8_lossy(stored.totp_secret.as_ref().unwrap()).contains(&secret), "sealed at rest");
+    let same = h
+        .core
+        .confirm_totp_enrolment(s.auth(), &uri, &[c_now.clone(), c_now.clone()], &ctx())
+        .await;
+    assert!(
+        matches!(same, Err(CoreError::TotpInvalid)),
+        "two equal codes prove nothing"
+    );
+    h.core
+        .confirm_totp_enrolment(s.auth(), &uri, &[c_prev, c_now.clone()], &ctx())
+        .await
+        .unwrap();
+    let stored = h
+        .store
+        .user_by_email("t@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(stored.totp_secret.as_ref().unwrap()).contains(&secret),
+        "sealed at rest"
+    );
 
-    assert!(h.core.sign_in_totp("t@example.com", &c_now, &ctx(), MULTI).await.is_err(), "enrolment codes are spent");
+    assert!(
+        h.core
+            .sign_in_totp("t@example.com", &c_now, &ctx(), MULTI)
+            .await
+            .is_err(),
+        "enrolment codes are spent"
+    );
     h.clock.advance(Duration::seconds(30));
     let next = totp::code_at_step(&secret, step + 1).unwrap();
-    assert!(h.core.sign_in_totp("t@example.com", &next, &ctx(), MULTI).await.is_ok());
-    assert!(matches!(h.core.sign_in_totp("t@example.com", &next, &ctx(), MULTI).await, Err(CoreError::TotpInvalid)), "replay refused");
-    assert!(h.core.sign_in_totp("t@example.com", "12345", &ctx(), MULTI).await.is_err());
+    assert!(h
+        .core
+        .sign_in_totp("t@example.com", &next, &ctx(), MULTI)
+        .await
+        .is_ok());
+    assert!(
+        matches!(
+            h.core
+                .sign_in_totp("t@example.com", &next, &ctx(), MULTI)
+                .await,
+            Err(CoreError::TotpInvalid)
+        ),
+        "replay refused"
+    );
+    assert!(h
+        .core
+        .sign_in_totp("t@example.com", "12345", &ctx(), MULTI)
+        .await
+        .is_err());
 }
 
 #[tokio::test]
 async fn refresh_codes_work_once_and_only_for_their_session() {
     let h = harness();
     h.user("r@example.com", "correct-horse-1").await;
-    let a = h.core.sign_in_password("r@example.com", &Password::new("correct-horse-1"), &ctx(), MULTI).await.unwrap();
-    let b = h.core.sign_in_password("r@example.com", &Password::new("correct-horse-1"), &ctx(), MULTI).await.unwrap();
+    let a = h
+        .core
+        .sign_in_password(
+            "r@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            MULTI,
+        )
+        .await
+        .unwrap();
+    let b = h
+        .core
+        .sign_in_password(
+            "r@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            MULTI,
+        )
+        .await
+        .unwrap();
     let code = h.core.issue_refresh_code(a.auth()).await.unwrap();
-    assert!(h.core.redeem_refresh_code(b.auth(), &code).await.is_err(), "another session's code");
+    assert!(
+        h.core.redeem_refresh_code(b.auth(), &code).await.is_err(),
+        "another session's code"
+    );
     let token = h.core.redeem_refresh_code(a.auth(), &code).await.unwrap();
     assert_eq!(h.core.verify_access_token(&token).await.unwrap(), a.auth());
-    assert!(h.core.redeem_refresh_code(a.auth(), &code).await.is_err(), "single use");
+    assert!(
+        h.core.redeem_refresh_code(a.auth(), &code).await.is_err(),
+        "single use"
+    );
     let late = h.core.issue_refresh_code(a.auth()).await.unwrap();
     h.clock.advance(Duration::seconds(16));
-    assert!(matches!(h.core.redeem_refresh_code(a.auth(), &late).await, Err(CoreError::CodeExpired)));
+    assert!(matches!(
+        h.core.redeem_refresh_code(a.auth(), &late).await,
+        Err(CoreError::CodeExpired)
+    ));
 }
 
 #[derive(Default)]
@@ -349,7 +808,12 @@ async fn dispatcher_retries_with_backoff_and_gives_up_on_permanent_errors() {
     let h = harness();
     let rec = Arc::new(Recorder::default());
     *rec.fail_transient.lock().unwrap() = 2;
-    let d = Dispatcher::new(h.core.clone(), rec.clone(), rec.clone(), RetryPolicy::default());
+    let d = Dispatcher::new(
+        h.core.clone(),
+        rec.clone(),
+        rec.clone(),
+        RetryPolicy::default(),
+    );
     h.core.request_password_reset_for_test().await;
     assert_eq!(d.run_once().await.unwrap(), 1);
     assert!(rec.sent.lock().unwrap().is_empty());
@@ -360,7 +824,11 @@ async fn dispatcher_retries_with_backoff_and_gives_up_on_permanent_errors() {
     assert_eq!(d.run_once().await.unwrap(), 0, "second backoff is 10 s");
     h.clock.advance(Duration::seconds(1));
     assert_eq!(d.run_once().await.unwrap(), 1);
-    assert_eq!(rec.sent.lock().unwrap().len(), 1, "delivered on the third attempt");
+    assert_eq!(
+        rec.sent.lock().unwrap().len(),
+        1,
+        "delivered on the third attempt"
+    );
     let msg = &h.store.outbox_messages()[0];
     assert!(msg.sent_at.is_some());
     assert_eq!(msg.attempts, 3);
@@ -370,15 +838,33 @@ async fn dispatcher_retries_with_backoff_and_gives_up_on_permanent_errors() {
     h.core.request_password_reset_for_test().await;
     d.run_once().await.unwrap();
     h.clock.advance(Duration::hours(2));
-    assert_eq!(d.run_once().await.unwrap(), 0, "dead messages are not retried");
+    assert_eq!(
+        d.run_once().await.unwrap(),
+        0,
+        "dead messages are not retried"
+    );
     assert!(h.store.outbox_messages()[1].dead);
 }
 
 impl Core {
     async fn request_password_reset_for_test(&self) {
         if self.user_by_email("o@example.com").await.unwrap().is_none() {
-            self.create_user(CreateUser { email: "o@example.com".into(), password: Some(Password::new("correct-horse-1")), name: String::new(), username: None, is_admin: false, email_verified: true }, &ctx()).await.unwrap();
+            self.create_user(
+                CreateUser {
+                    email: "o@example.com".into(),
+                    password: Some(Password::new("correct-horse-1")),
+                    name: String::new(),
+                    username: None,
+                    is_admin: false,
+                    email_verified: true,
+                },
+                &ctx(),
+            )
+            .await
+            .unwrap();
         }
-        self.request_password_reset("o@example.com", &ctx()).await.unwrap();
+        self.request_password_reset("o@example.com", &ctx())
+            .await
+            .unwrap();
     }
 }

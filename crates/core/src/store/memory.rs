@@ -37,7 +37,9 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Every outbox message (tests read what would have been sent).
@@ -69,7 +71,10 @@ fn revoke_where(
     pred: impl Fn(&Session) -> bool,
 ) -> Vec<SessionId> {
     let mut ids = Vec::new();
-    for s in sessions.iter_mut().filter(|s| s.revoked_at.is_none() && pred(s)) {
+    for s in sessions
+        .iter_mut()
+        .filter(|s| s.revoked_at.is_none() && pred(s))
+    {
         s.revoked_at = Some(now);
         ids.push(s.id);
     }
@@ -92,17 +97,29 @@ impl UserStore for MemoryStore {
         Ok(self.lock().users.iter().find(|u| u.id == id).cloned())
     }
     async fn user_by_email(&self, email_normalized: &str) -> StoreResult<Option<User>> {
-        Ok(self.lock().users.iter().find(|u| u.email.normalized() == email_normalized).cloned())
+        Ok(self
+            .lock()
+            .users
+            .iter()
+            .find(|u| u.email.normalized() == email_normalized)
+            .cloned())
     }
     async fn user_by_phone(&self, phone: &Phone) -> StoreResult<Option<User>> {
-        Ok(self.lock().users.iter().find(|u| u.phone.as_ref() == Some(phone)).cloned())
+        Ok(self
+            .lock()
+            .users
+            .iter()
+            .find(|u| u.phone.as_ref() == Some(phone))
+            .cloned())
     }
     async fn user_by_username(&self, username_normalized: &str) -> StoreResult<Option<User>> {
         Ok(self
             .lock()
             .users
             .iter()
-            .find(|u| u.username.as_deref().map(str::to_lowercase).as_deref() == Some(username_normalized))
+            .find(|u| {
+                u.username.as_deref().map(str::to_lowercase).as_deref() == Some(username_normalized)
+            })
             .cloned())
     }
     async fn update_user(&self, user: &User) -> StoreResult<()> {
@@ -110,8 +127,16 @@ impl UserStore for MemoryStore {
         if let Some(f) = conflicts(&st.users, user) {
             return Err(StoreError::Conflict(f));
         }
-        let slot = st.users.iter_mut().find(|u| u.id == user.id).ok_or(StoreError::NotFound)?;
-        let (hash, step, created) = (slot.password_hash.clone(), slot.totp_last_step, slot.created_at);
+        let slot = st
+            .users
+            .iter_mut()
+            .find(|u| u.id == user.id)
+            .ok_or(StoreError::NotFound)?;
+        let (hash, step, created) = (
+            slot.password_hash.clone(),
+            slot.totp_last_step,
+            slot.created_at,
+        );
         *slot = user.clone();
         slot.password_hash = hash;
         slot.totp_last_step = step;
@@ -127,22 +152,30 @@ impl UserStore for MemoryStore {
         outbox: &[OutboxMessage],
     ) -> StoreResult<Vec<SessionId>> {
         let mut st = self.lock();
-        let slot = st.users.iter_mut().find(|u| u.id == user_id).ok_or(StoreError::NotFound)?;
+        let slot = st
+            .users
+            .iter_mut()
+            .find(|u| u.id == user_id)
+            .ok_or(StoreError::NotFound)?;
         slot.password_hash = Some(hash.to_owned());
         slot.updated_at = now;
         let ids = match revoke {
             RevokeSessions::None => Vec::new(),
             RevokeSessions::All => revoke_where(&mut st.sessions, now, |s| s.user_id == user_id),
-            RevokeSessions::AllExcept(keep) => {
-                revoke_where(&mut st.sessions, now, |s| s.user_id == user_id && s.id != keep)
-            }
+            RevokeSessions::AllExcept(keep) => revoke_where(&mut st.sessions, now, |s| {
+                s.user_id == user_id && s.id != keep
+            }),
         };
         st.outbox.extend_from_slice(outbox);
         Ok(ids)
     }
     async fn advance_totp_step(&self, user_id: UserId, step: i64) -> StoreResult<bool> {
         let mut st = self.lock();
-        let slot = st.users.iter_mut().find(|u| u.id == user_id).ok_or(StoreError::NotFound)?;
+        let slot = st
+            .users
+            .iter_mut()
+            .find(|u| u.id == user_id)
+            .ok_or(StoreError::NotFound)?;
         if slot.totp_last_step.is_some_and(|last| last >= step) {
             return Ok(false);
         }
@@ -151,7 +184,7 @@ impl UserStore for MemoryStore {
     }
     async fn list_users(&self, offset: i64, limit: i64) -> StoreResult<Vec<User>> {
         let mut users = self.lock().users.clone();
-        users.sort_by(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)));
+        users.sort_by_key(|u| (u.created_at, u.id));
         let skip = usize::try_from(offset).unwrap_or(0);
         let take = usize::try_from(limit).unwrap_or(0);
         Ok(users.into_iter().skip(skip).take(take).collect())
@@ -163,10 +196,16 @@ impl UserStore for MemoryStore {
 
 #[async_trait]
 impl SessionStore for MemoryStore {
-    async fn create_session(&self, session: &Session, single_per_user: bool) -> StoreResult<Vec<SessionId>> {
+    async fn create_session(
+        &self,
+        session: &Session,
+        single_per_user: bool,
+    ) -> StoreResult<Vec<SessionId>> {
         let mut st = self.lock();
         let ids = if single_per_user {
-            revoke_where(&mut st.sessions, session.created_at, |s| s.user_id == session.user_id)
+            revoke_where(&mut st.sessions, session.created_at, |s| {
+                s.user_id == session.user_id
+            })
         } else {
             Vec::new()
         };
@@ -193,7 +232,9 @@ impl SessionStore for MemoryStore {
         except: Option<SessionId>,
         now: OffsetDateTime,
     ) -> StoreResult<Vec<SessionId>> {
-        Ok(revoke_where(&mut self.lock().sessions, now, |s| s.user_id == user_id && Some(s.id) != except))
+        Ok(revoke_where(&mut self.lock().sessions, now, |s| {
+            s.user_id == user_id && Some(s.id) != except
+        }))
     }
     async fn list_user_sessions(&self, user_id: UserId) -> StoreResult<Vec<Session>> {
         Ok(self
@@ -208,9 +249,14 @@ impl SessionStore for MemoryStore {
 
 #[async_trait]
 impl CodeStore for MemoryStore {
-    async fn put_code(&self, code: &OneTimeCode, outbox: Option<&OutboxMessage>) -> StoreResult<()> {
+    async fn put_code(
+        &self,
+        code: &OneTimeCode,
+        outbox: Option<&OutboxMessage>,
+    ) -> StoreResult<()> {
         let mut st = self.lock();
-        st.codes.retain(|c| !(c.purpose == code.purpose && c.subject == code.subject));
+        st.codes
+            .retain(|c| !(c.purpose == code.purpose && c.subject == code.subject));
         st.codes.push(code.clone());
         if let Some(m) = outbox {
             st.outbox.push(m.clone());
@@ -238,7 +284,11 @@ impl CodeStore for MemoryStore {
     }
     async fn consume_code(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<bool> {
         let mut st = self.lock();
-        match st.codes.iter_mut().find(|c| c.id == id && c.consumed_at.is_none()) {
+        match st
+            .codes
+            .iter_mut()
+            .find(|c| c.id == id && c.consumed_at.is_none())
+        {
             Some(c) => {
                 c.consumed_at = Some(now);
                 Ok(true)
@@ -247,7 +297,9 @@ impl CodeStore for MemoryStore {
         }
     }
     async fn delete_codes(&self, purpose: &str, subject: &str) -> StoreResult<()> {
-        self.lock().codes.retain(|c| !(c.purpose == purpose && c.subject == subject));
+        self.lock()
+            .codes
+            .retain(|c| !(c.purpose == purpose && c.subject == subject));
         Ok(())
     }
     async fn purge_codes(&self, before: OffsetDateTime) -> StoreResult<u64> {
@@ -263,18 +315,30 @@ impl LockoutStore for MemoryStore {
     async fn lockout_get(&self, key: &str) -> StoreResult<Option<LockoutState>> {
         Ok(self.lock().lockouts.get(key).copied())
     }
-    async fn lockout_record_failure(&self, key: &str, u: FailureUpdate) -> StoreResult<LockoutState> {
+    async fn lockout_record_failure(
+        &self,
+        key: &str,
+        u: FailureUpdate,
+    ) -> StoreResult<LockoutState> {
         let mut st = self.lock();
         let next = match st.lockouts.get(key) {
             Some(s) if s.window_started_at > u.window_cutoff => LockoutState {
                 failures: s.failures + 1,
                 window_started_at: s.window_started_at,
-                locked_until: if s.failures + 1 >= u.max_failures { Some(u.lock_until) } else { s.locked_until },
+                locked_until: if s.failures + 1 >= u.max_failures {
+                    Some(u.lock_until)
+                } else {
+                    s.locked_until
+                },
             },
             _ => LockoutState {
                 failures: 1,
                 window_started_at: u.now,
-                locked_until: if 1 >= u.max_failures { Some(u.lock_until) } else { None },
+                locked_until: if 1 >= u.max_failures {
+                    Some(u.lock_until)
+                } else {
+                    None
+                },
             },
         };
         st.lockouts.insert(key.to_owned(), next);
@@ -294,7 +358,11 @@ impl AuditStore for MemoryStore {
     }
     async fn login_summary(&self, user_id: UserId) -> StoreResult<(i64, Option<LoginEvent>)> {
         let st = self.lock();
-        let ok: Vec<&LoginEvent> = st.logins.iter().filter(|e| e.success && e.user_id == Some(user_id)).collect();
+        let ok: Vec<&LoginEvent> = st
+            .logins
+            .iter()
+            .filter(|e| e.success && e.user_id == Some(user_id))
+            .collect();
         let last = ok.iter().max_by_key(|e| (e.at, e.id)).map(|e| (*e).clone());
         Ok((i64::try_from(ok.len()).unwrap_or(i64::MAX), last))
     }
@@ -310,7 +378,7 @@ impl AuditStore for MemoryStore {
             .filter(|e| user.is_none() || e.actor == user || e.target == user)
             .cloned()
             .collect();
-        v.sort_by(|a, b| (b.at, b.id).cmp(&(a.at, a.id)));
+        v.sort_by_key(|e| std::cmp::Reverse((e.at, e.id)));
         v.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(v)
     }
@@ -350,14 +418,28 @@ impl OutboxStore for MemoryStore {
     }
     async fn mark_sent(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()> {
         let mut st = self.lock();
-        let m = st.outbox.iter_mut().find(|m| m.id == id).ok_or(StoreError::NotFound)?;
+        let m = st
+            .outbox
+            .iter_mut()
+            .find(|m| m.id == id)
+            .ok_or(StoreError::NotFound)?;
         m.sent_at = Some(now);
         m.attempts += 1;
         Ok(())
     }
-    async fn mark_failed(&self, id: Uuid, error: &str, next: OffsetDateTime, dead: bool) -> StoreResult<()> {
+    async fn mark_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        next: OffsetDateTime,
+        dead: bool,
+    ) -> StoreResult<()> {
         let mut st = self.lock();
-        let m = st.outbox.iter_mut().find(|m| m.id == id).ok_or(StoreError::NotFound)?;
+        let m = st
+            .outbox
+            .iter_mut()
+            .find(|m| m.id == id)
+            .ok_or(StoreError::NotFound)?;
         m.attempts += 1;
         m.last_error = Some(error.to_owned());
         m.next_attempt_at = next;
@@ -372,13 +454,20 @@ impl OutboxStore for MemoryStore {
 #[async_trait]
 impl KeyStore for MemoryStore {
     async fn secret_get_or_insert(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>> {
-        Ok(self.lock().secrets.entry(name.to_owned()).or_insert_with(|| candidate.to_vec()).clone())
+        Ok(self
+            .lock()
+            .secrets
+            .entry(name.to_owned())
+            .or_insert_with(|| candidate.to_vec())
+            .clone())
     }
     async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
         Ok(self.lock().settings.get(key).cloned())
     }
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
-        self.lock().settings.insert(key.to_owned(), value.to_owned());
+        self.lock()
+            .settings
+            .insert(key.to_owned(), value.to_owned());
         Ok(())
     }
 }

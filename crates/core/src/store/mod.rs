@@ -13,8 +13,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::{
-    AuditEvent, LoginEvent, NewUser, OneTimeCode, OutboxMessage, Phone, Session, SessionId,
-    User, UserId,
+    AuditEvent, LoginEvent, NewUser, OneTimeCode, OutboxMessage, Phone, Session, SessionId, User,
+    UserId,
 };
 
 /// Which unique constraint a write hit.

@@ -31,7 +31,9 @@ pub struct PasswordHasher {
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordHasher").field("params", &self.params).finish_non_exhaustive()
+        f.debug_struct("PasswordHasher")
+            .field("params", &self.params)
+            .finish_non_exhaustive()
     }
 }
 
@@ -49,19 +51,31 @@ fn hash_blocking(params: &Params, password: &str) -> Result<String, CoreError> {
 
 fn verify_blocking(params: &Params, password: &str, stored: &str) -> Verification {
     let Ok(parsed) = PasswordHash::new(stored) else {
-        return Verification { ok: false, needs_rehash: false };
+        return Verification {
+            ok: false,
+            needs_rehash: false,
+        };
     };
     if parsed.algorithm.as_str() != "argon2id" && parsed.algorithm.as_str() != "argon2i" {
-        return Verification { ok: false, needs_rehash: false };
+        return Verification {
+            ok: false,
+            needs_rehash: false,
+        };
     }
     // Verify with the parameters stored in the hash, whatever they are.
-    let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+    let ok = Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok();
     let current = Params::try_from(&parsed).ok();
     let same_params = current.is_some_and(|p| {
-        p.m_cost() == params.m_cost() && p.t_cost() == params.t_cost() && p.p_cost() == params.p_cost()
+        p.m_cost() == params.m_cost()
+            && p.t_cost() == params.t_cost()
+            && p.p_cost() == params.p_cost()
     });
-    let needs_rehash =
-        ok && (parsed.algorithm.as_str() != "argon2id" || parsed.version != Some(0x13) || !same_params);
+    let needs_rehash = ok
+        && (parsed.algorithm.as_str() != "argon2id"
+            || parsed.version != Some(0x13)
+            || !same_params);
     Verification { ok, needs_rehash }
 }
 
@@ -69,15 +83,26 @@ impl PasswordHasher {
     /// A hasher with these parameters, running at most `max_concurrent` hashes at once
     /// (0 = the number of CPUs).
     pub fn new(params: HashParams, max_concurrent: usize) -> Result<Self, CoreError> {
-        let params = Params::new(params.memory_kib, params.iterations, params.parallelism, Some(32))
-            .map_err(|e| CoreError::internal(format!("invalid argon2 parameters: {e}")))?;
+        let params = Params::new(
+            params.memory_kib,
+            params.iterations,
+            params.parallelism,
+            Some(32),
+        )
+        .map_err(|e| CoreError::internal(format!("invalid argon2 parameters: {e}")))?;
         let n = if max_concurrent == 0 {
-            std::thread::available_parallelism().map(std::num::NonZero::get).unwrap_or(2)
+            std::thread::available_parallelism()
+                .map(std::num::NonZero::get)
+                .unwrap_or(2)
         } else {
             max_concurrent
         };
         let dummy = hash_blocking(&params, &super::super::random::alphanumeric(24))?;
-        Ok(Self { params, permits: Arc::new(Semaphore::new(n)), dummy: Arc::new(dummy) })
+        Ok(Self {
+            params,
+            permits: Arc::new(Semaphore::new(n)),
+            dummy: Arc::new(dummy),
+        })
     }
 
     async fn run<T: Send + 'static>(
@@ -86,7 +111,9 @@ impl PasswordHasher {
     ) -> Result<T, CoreError> {
         let _permit = self.permits.acquire().await.map_err(CoreError::internal)?;
         let params = self.params.clone();
-        tokio::task::spawn_blocking(move || f(params)).await.map_err(CoreError::internal)
+        tokio::task::spawn_blocking(move || f(params))
+            .await
+            .map_err(CoreError::internal)
     }
 
     /// A new PHC string for `password`.
@@ -108,7 +135,14 @@ impl PasswordHasher {
             None => (self.dummy.as_ref().clone(), false),
         };
         let v = self.run(move |p| verify_blocking(&p, &pw, &target)).await?;
-        Ok(if real { v } else { Verification { ok: false, needs_rehash: false } })
+        Ok(if real {
+            v
+        } else {
+            Verification {
+                ok: false,
+                needs_rehash: false,
+            }
+        })
     }
 
     /// Hashes without the pool, for benchmarks and the CLI.
@@ -122,7 +156,11 @@ mod tests {
     use super::*;
 
     fn cheap() -> HashParams {
-        HashParams { memory_kib: 1024, iterations: 1, parallelism: 1 }
+        HashParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        }
     }
 
     #[tokio::test]
@@ -130,9 +168,21 @@ mod tests {
         let h = PasswordHasher::new(cheap(), 2).unwrap();
         let stored = h.hash(&Password::new("correct horse")).await.unwrap();
         assert!(stored.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"));
-        let ok = h.verify(&Password::new("correct horse"), Some(&stored)).await.unwrap();
-        assert_eq!(ok, Verification { ok: true, needs_rehash: false });
-        let bad = h.verify(&Password::new("wrong horse"), Some(&stored)).await.unwrap();
+        let ok = h
+            .verify(&Password::new("correct horse"), Some(&stored))
+            .await
+            .unwrap();
+        assert_eq!(
+            ok,
+            Verification {
+                ok: true,
+                needs_rehash: false
+            }
+        );
+        let bad = h
+            .verify(&Password::new("wrong horse"), Some(&stored))
+            .await
+            .unwrap();
         assert!(!bad.ok);
     }
 
@@ -140,8 +190,16 @@ mod tests {
     async fn unknown_account_and_garbage_hash_never_verify() {
         let h = PasswordHasher::new(cheap(), 2).unwrap();
         assert!(!h.verify(&Password::new("x"), None).await.unwrap().ok);
-        for junk in ["", "garbage", "$argon2id$v=19$m=1024,t=1,p=1$bad$bad", "$argon2d$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$AAAA"] {
-            assert!(!h.verify(&Password::new("x"), Some(junk)).await.unwrap().ok, "{junk}");
+        for junk in [
+            "",
+            "garbage",
+            "$argon2id$v=19$m=1024,t=1,p=1$bad$bad",
+            "$argon2d$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$AAAA",
+        ] {
+            assert!(
+                !h.verify(&Password::new("x"), Some(junk)).await.unwrap().ok,
+                "{junk}"
+            );
         }
     }
 
@@ -149,9 +207,26 @@ mod tests {
     async fn older_params_ask_for_a_rehash() {
         let old = PasswordHasher::new(cheap(), 1).unwrap();
         let stored = old.hash(&Password::new("pw-pw-pw-pw")).await.unwrap();
-        let new = PasswordHasher::new(HashParams { memory_kib: 2048, iterations: 1, parallelism: 1 }, 1).unwrap();
-        let v = new.verify(&Password::new("pw-pw-pw-pw"), Some(&stored)).await.unwrap();
-        assert_eq!(v, Verification { ok: true, needs_rehash: true });
+        let new = PasswordHasher::new(
+            HashParams {
+                memory_kib: 2048,
+                iterations: 1,
+                parallelism: 1,
+            },
+            1,
+        )
+        .unwrap();
+        let v = new
+            .verify(&Password::new("pw-pw-pw-pw"), Some(&stored))
+            .await
+            .unwrap();
+        assert_eq!(
+            v,
+            Verification {
+                ok: true,
+                needs_rehash: true
+            }
+        );
     }
 
     #[test]

@@ -13,7 +13,11 @@ const COMMON: &str = include_str!("common-passwords.txt");
 fn common_set() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| {
-        COMMON.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
+        COMMON
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
     })
 }
 
@@ -26,7 +30,9 @@ pub struct PasswordPolicy {
 impl PasswordPolicy {
     /// A policy from configuration.
     pub fn new(config: PasswordConfig) -> Self {
-        Self { config: Arc::new(config) }
+        Self {
+            config: Arc::new(config),
+        }
     }
 
     /// Number of entries in the bundled common-password list.
@@ -62,9 +68,18 @@ mod tests {
     fn bounds_and_common_list() {
         let p = PasswordPolicy::new(PasswordConfig::default());
         assert!(PasswordPolicy::common_list_len() > 100);
-        assert!(matches!(p.check(&Password::new("short")), Err(CoreError::WeakPassword("too_short"))));
-        assert!(matches!(p.check(&Password::new("x".repeat(129))), Err(CoreError::WeakPassword("too_long"))));
-        assert!(matches!(p.check(&Password::new("Password123")), Err(CoreError::WeakPassword("common"))));
+        assert!(matches!(
+            p.check(&Password::new("short")),
+            Err(CoreError::WeakPassword("too_short"))
+        ));
+        assert!(matches!(
+            p.check(&Password::new("x".repeat(129))),
+            Err(CoreError::WeakPassword("too_long"))
+        ));
+        assert!(matches!(
+            p.check(&Password::new("Password123")),
+            Err(CoreError::WeakPassword("common"))
+        ));
         assert!(p.check(&Password::new("tessera-horse-battery")).is_ok());
         assert!(p.check(&Password::new("")).is_err());
     }
