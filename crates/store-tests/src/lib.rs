@@ -1,1 +1,65 @@
 //! The store conformance suite, run against every engine.
+//!
+//! [`cases`] holds one async function per behaviour, each taking a fresh
+//! [`SharedStore`](tessera_core::store::SharedStore); [`all_cases!`] lists them so an
+//! engine's test file can generate one test per case. [`postgres`] gives any crate's tests
+//! a fresh, throw-away PostgreSQL database.
+
+pub mod cases;
+pub mod fixtures;
+pub mod postgres;
+
+pub use postgres::{fresh_postgres_url, DropGuard};
+
+/// Calls `$callback!(case, case, ...)` with the name of every function in [`cases`], so
+/// a test file can expand one `#[tokio::test]` per case and engine without repeating the
+/// list. Each name is a function `cases::<name>(SharedStore)`.
+#[macro_export]
+macro_rules! all_cases {
+    ($callback:ident) => {
+        $callback! {
+            // users
+            user_insert_and_lookups,
+            user_insert_writes_outbox_atomically,
+            user_duplicate_email_conflicts,
+            user_duplicate_username_conflicts,
+            user_update_conflicts,
+            user_update_round_trips_every_field,
+            user_timestamps_keep_microseconds,
+            user_set_password_hash_revokes_as_asked,
+            user_advance_totp_step_refuses_replays,
+            user_advance_totp_step_is_atomic,
+            user_update_leaves_credentials_alone,
+            user_list_pages_in_creation_order,
+            // sessions
+            session_round_trip,
+            session_single_per_user_revokes_others,
+            session_single_per_user_race_leaves_one,
+            session_touch_never_moves_backward,
+            session_revoke_one_and_all,
+            session_unknown_user_is_not_found,
+            // one-time codes
+            code_put_replaces_previous,
+            code_spend_attempt_counts_down,
+            code_consume_once_under_race,
+            code_delete_and_purge,
+            // lockout
+            lockout_counts_windows_and_locks,
+            lockout_is_atomic_under_race,
+            lockout_clear_forgets,
+            // login history and audit
+            audit_login_summary_counts_successes,
+            audit_list_newest_first_and_filtered,
+            audit_purge_by_age,
+            // outbox
+            outbox_claim_due_leases,
+            outbox_mark_sent_and_failed,
+            outbox_claims_never_overlap,
+            // keys and settings
+            keys_secret_first_value_wins,
+            keys_secret_concurrent_first_calls_agree,
+            keys_settings_get_set_overwrite,
+            store_ping_and_engine,
+        }
+    };
+}

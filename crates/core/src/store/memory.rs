@@ -48,6 +48,20 @@ impl MemoryStore {
     }
 }
 
+/// Engines keep microseconds in UTC; so does the reference store.
+fn micros(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
+        .unwrap_or(t)
+}
+
+fn normalize(u: &mut User) {
+    u.created_at = micros(u.created_at);
+    u.updated_at = micros(u.updated_at);
+    u.email_verified_at = u.email_verified_at.map(micros);
+    u.last_login_at = u.last_login_at.map(micros);
+}
+
 fn conflicts(users: &[User], u: &User) -> Option<UniqueField> {
     for other in users.iter().filter(|o| o.id != u.id) {
         if other.email.normalized() == u.email.normalized() {
@@ -85,7 +99,8 @@ fn revoke_where(
 impl UserStore for MemoryStore {
     async fn insert_user(&self, user: &NewUser, outbox: &[OutboxMessage]) -> StoreResult<User> {
         let mut st = self.lock();
-        let u = user.clone().into_user();
+        let mut u = user.clone().into_user();
+        normalize(&mut u);
         if let Some(f) = conflicts(&st.users, &u) {
             return Err(StoreError::Conflict(f));
         }
@@ -138,6 +153,7 @@ impl UserStore for MemoryStore {
             slot.created_at,
         );
         *slot = user.clone();
+        normalize(slot);
         slot.password_hash = hash;
         slot.totp_last_step = step;
         slot.created_at = created;
@@ -202,6 +218,9 @@ impl SessionStore for MemoryStore {
         single_per_user: bool,
     ) -> StoreResult<Vec<SessionId>> {
         let mut st = self.lock();
+        if !st.users.iter().any(|u| u.id == session.user_id) {
+            return Err(StoreError::NotFound);
+        }
         let ids = if single_per_user {
             revoke_where(&mut st.sessions, session.created_at, |s| {
                 s.user_id == session.user_id
@@ -404,17 +423,21 @@ impl OutboxStore for MemoryStore {
         limit: i64,
     ) -> StoreResult<Vec<OutboxMessage>> {
         let mut st = self.lock();
-        let mut out = Vec::new();
-        for m in st.outbox.iter_mut() {
-            if out.len() as i64 >= limit {
-                break;
-            }
-            if m.sent_at.is_none() && !m.dead && m.next_attempt_at <= now {
+        let mut due: Vec<&mut OutboxMessage> = st
+            .outbox
+            .iter_mut()
+            .filter(|m| m.sent_at.is_none() && !m.dead && m.next_attempt_at <= now)
+            .collect();
+        due.sort_by_key(|m| (m.next_attempt_at, m.id));
+        let take = usize::try_from(limit).unwrap_or(0);
+        Ok(due
+            .into_iter()
+            .take(take)
+            .map(|m| {
                 m.next_attempt_at = lease_until;
-                out.push(m.clone());
-            }
-        }
-        Ok(out)
+                m.clone()
+            })
+            .collect())
     }
     async fn mark_sent(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()> {
         let mut st = self.lock();

@@ -1,0 +1,250 @@
+//! Accounts: insert, lookups, updates, password changes with session revocation and
+//! TOTP replay protection.
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::{Postgres, Transaction};
+use tessera_core::domain::{
+    Email, NewUser, OutboxMessage, Phone, SessionId, User, UserId, UserSource, UserStatus,
+};
+use tessera_core::store::{RevokeSessions, StoreError, StoreResult, UserStore};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::codec::{db_err, get, truncate, truncate_opt};
+use crate::outbox::insert_outbox;
+use crate::PgStore;
+
+/// Columns of `users`, in the order [`user_from_row`] reads them.
+const USER_COLUMNS: &str = "id, email, username, name, avatar, phone, password_hash, source, \
+     email_verified_at, status, is_admin, totp_secret, totp_last_step, lark, created_at, \
+     updated_at, last_login_at";
+
+/// Builds a [`User`] from a row selected with [`USER_COLUMNS`].
+fn user_from_row(row: &PgRow) -> StoreResult<User> {
+    Ok(User {
+        id: UserId(get(row, "id")?),
+        email: Email::from_trusted(get(row, "email")?),
+        username: get(row, "username")?,
+        name: get(row, "name")?,
+        avatar: get(row, "avatar")?,
+        phone: get::<Option<String>>(row, "phone")?.map(Phone::from_trusted),
+        password_hash: get(row, "password_hash")?,
+        source: UserSource(get(row, "source")?),
+        email_verified_at: get(row, "email_verified_at")?,
+        status: UserStatus::from_stored(&get::<String>(row, "status")?),
+        is_admin: get(row, "is_admin")?,
+        totp_secret: get(row, "totp_secret")?,
+        totp_last_step: get(row, "totp_last_step")?,
+        lark: get(row, "lark")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+        last_login_at: get(row, "last_login_at")?,
+    })
+}
+
+/// Normalised (lowercase) username, the unique key.
+fn username_norm(username: Option<&str>) -> Option<String> {
+    username.map(str::to_lowercase)
+}
+
+impl PgStore {
+    /// One user by an equality on `column` (a fixed column name, never user input).
+    async fn user_where(&self, column: &str, value: &str) -> StoreResult<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = $1");
+        let row = sqlx::query(&sql)
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+}
+
+/// Revokes a user's unrevoked sessions (all, or all but one) inside `tx`; returns their ids.
+pub(crate) async fn revoke_in_tx(
+    tx: &mut Transaction<'static, Postgres>,
+    user_id: UserId,
+    except: Option<SessionId>,
+    now: OffsetDateTime,
+) -> StoreResult<Vec<SessionId>> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE sessions SET revoked_at = $1 \
+         WHERE user_id = $2 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3) RETURNING id",
+    )
+    .bind(truncate(now))
+    .bind(user_id.0)
+    .bind(except.map(|s| s.0))
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    Ok(ids.into_iter().map(SessionId).collect())
+}
+
+#[async_trait]
+impl UserStore for PgStore {
+    async fn insert_user(&self, user: &NewUser, outbox: &[OutboxMessage]) -> StoreResult<User> {
+        // Return exactly what a read will give back: times at microsecond precision.
+        let mut stored = user.clone().into_user();
+        stored.created_at = truncate(stored.created_at);
+        stored.updated_at = stored.created_at;
+        stored.email_verified_at = stored.email_verified_at.map(truncate);
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO users (id, email, email_norm, username, username_norm, name, avatar, \
+             phone, password_hash, source, email_verified_at, status, is_admin, totp_secret, \
+             totp_last_step, lark, created_at, updated_at, last_login_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10, $11, $12, NULL, NULL, NULL, \
+             $13, $13, NULL)",
+        )
+        .bind(stored.id.0)
+        .bind(stored.email.as_str())
+        .bind(stored.email.normalized())
+        .bind(stored.username.as_deref())
+        .bind(username_norm(stored.username.as_deref()))
+        .bind(&stored.name)
+        .bind(&stored.avatar)
+        .bind(stored.password_hash.as_deref())
+        .bind(&stored.source.0)
+        .bind(truncate_opt(stored.email_verified_at))
+        .bind(stored.status.as_str())
+        .bind(stored.is_admin)
+        .bind(truncate(stored.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        for message in outbox {
+            insert_outbox(&mut *tx, message).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(stored)
+    }
+
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn user_by_email(&self, email_normalized: &str) -> StoreResult<Option<User>> {
+        self.user_where("email_norm", email_normalized).await
+    }
+
+    async fn user_by_phone(&self, phone: &Phone) -> StoreResult<Option<User>> {
+        self.user_where("phone", phone.as_str()).await
+    }
+
+    async fn user_by_username(&self, username_normalized: &str) -> StoreResult<Option<User>> {
+        self.user_where("username_norm", username_normalized).await
+    }
+
+    /// `totp_last_step` never moves backward here (only `None` resets it), so writing back
+    /// a user read before [`UserStore::advance_totp_step`] cannot reopen a used step.
+    async fn update_user(&self, user: &User) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE users SET email = $2, email_norm = $3, username = $4, username_norm = $5, \
+             name = $6, avatar = $7, phone = $8, source = $9, email_verified_at = $10, \
+             status = $11, is_admin = $12, totp_secret = $13, lark = $14, updated_at = $15, \
+             last_login_at = $16 WHERE id = $1",
+        )
+        .bind(user.id.0)
+        .bind(user.email.as_str())
+        .bind(user.email.normalized())
+        .bind(user.username.as_deref())
+        .bind(username_norm(user.username.as_deref()))
+        .bind(&user.name)
+        .bind(&user.avatar)
+        .bind(user.phone.as_ref().map(Phone::as_str))
+        .bind(&user.source.0)
+        .bind(truncate_opt(user.email_verified_at))
+        .bind(user.status.as_str())
+        .bind(user.is_admin)
+        .bind(user.totp_secret.as_deref())
+        .bind(user.lark.as_ref())
+        .bind(truncate(user.updated_at))
+        .bind(truncate_opt(user.last_login_at))
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn set_password_hash(
+        &self,
+        user_id: UserId,
+        hash: &str,
+        now: OffsetDateTime,
+        revoke: RevokeSessions,
+        outbox: &[OutboxMessage],
+    ) -> StoreResult<Vec<SessionId>> {
+        let mut tx = self.begin_write().await?;
+        let done =
+            sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+                .bind(user_id.0)
+                .bind(hash)
+                .bind(truncate(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let revoked = match revoke {
+            RevokeSessions::None => Vec::new(),
+            RevokeSessions::All => revoke_in_tx(&mut tx, user_id, None, now).await?,
+            RevokeSessions::AllExcept(keep) => {
+                revoke_in_tx(&mut tx, user_id, Some(keep), now).await?
+            }
+        };
+        for message in outbox {
+            insert_outbox(&mut *tx, message).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(revoked)
+    }
+
+    async fn advance_totp_step(&self, user_id: UserId, step: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_last_step = $2 \
+             WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+        )
+        .bind(user_id.0)
+        .bind(step)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        if done.rows_affected() == 1 {
+            return Ok(true);
+        }
+        match self.user_by_id(user_id).await? {
+            Some(_) => Ok(false),
+            None => Err(StoreError::NotFound),
+        }
+    }
+
+    async fn list_users(&self, offset: i64, limit: i64) -> StoreResult<Vec<User>> {
+        let sql =
+            format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at, id LIMIT $1 OFFSET $2");
+        let rows = sqlx::query(&sql)
+            .bind(limit.max(0))
+            .bind(offset.max(0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn count_users(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)
+    }
+}
