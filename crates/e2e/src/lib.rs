@@ -41,6 +41,8 @@ pub struct TestApp {
     pub sms: FakeSmsGateway,
     /// The core, for seeding.
     pub core: Core,
+    /// The database this node runs on.
+    pub database_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<Result<(), String>>>,
     _dir: tempfile::TempDir,
@@ -75,11 +77,26 @@ impl TestApp {
                 (url, Some(guard))
             }
         };
+        Some(Self::start(dir, db, pg, tweak).await)
+    }
+
+    /// Starts a second node on the same database (a cluster of stateless nodes).
+    pub async fn spawn_peer(&self) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start(dir, self.database_url.clone(), None, |_| {}).await
+    }
+
+    async fn start(
+        dir: tempfile::TempDir,
+        db: String,
+        pg: Option<tessera_store_tests::postgres::DropGuard>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Self {
         let smtp = SmtpSink::start();
         let sms = FakeSmsGateway::start();
         let mut config = Config::default();
         config.server.data_dir = dir.path().to_path_buf();
-        config.server.database_url = db;
+        config.server.database_url = db.clone();
         config.server.outbox_poll_secs = 1;
         config.server.shutdown_grace_secs = 2;
         config.http.hostname = "test-node".into();
@@ -107,8 +124,9 @@ impl TestApp {
         let server = tokio::spawn(app.serve(listener, async move {
             let _ = rx.await;
         }));
-        Some(Self {
+        Self {
             base,
+            database_url: db,
             client: browser(),
             smtp,
             sms,
@@ -117,7 +135,7 @@ impl TestApp {
             server: Some(server),
             _dir: dir,
             pg,
-        })
+        }
     }
 
     /// Absolute URL of `path`.

@@ -15,13 +15,15 @@ mod codes;
 mod keys;
 mod lockout;
 mod outbox;
+mod revocations;
 mod sessions;
 mod users;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
-use tessera_core::store::{Store, StoreError, StoreResult};
+use tessera_core::domain::SessionId;
+use tessera_core::store::{RevocationEvent, Store, StoreError, StoreResult};
 
 use crate::codec::db_err;
 
@@ -73,5 +75,15 @@ impl Store for PgStore {
 
     fn engine(&self) -> &'static str {
         "postgres"
+    }
+
+    async fn publish_revocations(&self, ids: &[SessionId]) -> StoreResult<()> {
+        revocations::publish(&self.pool, ids).await
+    }
+
+    async fn revocation_feed(
+        &self,
+    ) -> StoreResult<Option<tokio::sync::mpsc::Receiver<RevocationEvent>>> {
+        revocations::feed(&self.pool).await.map(Some)
     }
 }
