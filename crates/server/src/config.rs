@@ -163,8 +163,10 @@ fn validate(c: &Config) -> Result<(), String> {
         );
     }
     let h = &c.core.password.hash;
-    if h.memory_kib < 8 * h.parallelism || h.iterations < 1 || h.parallelism < 1 {
-        return Err("core.password.hash: memory_kib must be >= 8 * parallelism, iterations and parallelism >= 1".into());
+    if h.memory_kib < 8 || h.iterations < 1 || h.parallelism != 1 {
+        return Err(
+            "core.password.hash: need memory_kib >= 8, iterations >= 1, parallelism = 1".into(),
+        );
     }
     if c.core.password.min_length < 1 || c.core.password.max_length < c.core.password.min_length {
         return Err("core.password: need 1 <= min_length <= max_length".into());
