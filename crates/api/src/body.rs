@@ -42,7 +42,11 @@ impl<S: Send + Sync> FromRequest<S> for Body {
             Ok(b) => b,
             Err(rejection) => {
                 let too_large = rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE;
-                return Ok(Self(Err(if too_large { BodyError::TooLarge } else { BodyError::Malformed })));
+                return Ok(Self(Err(if too_large {
+                    BodyError::TooLarge
+                } else {
+                    BodyError::Malformed
+                })));
             }
         };
         Ok(Self(Fields::parse(&bytes, is_form)))
@@ -90,7 +94,10 @@ impl Fields {
         match self.0.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(FieldError { field: name, tag: "string" }),
+            Some(_) => Err(FieldError {
+                field: name,
+                tag: "string",
+            }),
         }
     }
 
@@ -98,7 +105,10 @@ impl Fields {
     pub fn req_str(&self, name: &'static str) -> Result<String, FieldError> {
         match self.opt_str(name)? {
             Some(s) if !s.is_empty() => Ok(s),
-            _ => Err(FieldError { field: name, tag: "required" }),
+            _ => Err(FieldError {
+                field: name,
+                tag: "required",
+            }),
         }
     }
 
@@ -108,11 +118,19 @@ impl Fields {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|v| v.as_str().map(str::to_owned).ok_or(FieldError { field: name, tag: "string" }))
+                .map(|v| {
+                    v.as_str().map(str::to_owned).ok_or(FieldError {
+                        field: name,
+                        tag: "string",
+                    })
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
             Some(Value::String(s)) => Ok(Some(vec![s.clone()])),
-            Some(_) => Err(FieldError { field: name, tag: "array" }),
+            Some(_) => Err(FieldError {
+                field: name,
+                tag: "array",
+            }),
         }
     }
 }
@@ -159,17 +177,45 @@ mod tests {
 
     #[test]
     fn json_form_and_hostile_bodies() {
-        let f = Fields::parse(br#"{"email":"a@b.c","n":1,"tss":["1","2"]}"#, false).unwrap_or_default();
+        let f =
+            Fields::parse(br#"{"email":"a@b.c","n":1,"tss":["1","2"]}"#, false).unwrap_or_default();
         assert_eq!(f.req_str("email"), Ok("a@b.c".to_owned()));
-        assert_eq!(f.req_str("n"), Err(FieldError { field: "n", tag: "string" }));
-        assert_eq!(f.req_str("missing"), Err(FieldError { field: "missing", tag: "required" }));
-        assert_eq!(f.str_list("tss"), Ok(Some(vec!["1".to_owned(), "2".to_owned()])));
+        assert_eq!(
+            f.req_str("n"),
+            Err(FieldError {
+                field: "n",
+                tag: "string"
+            })
+        );
+        assert_eq!(
+            f.req_str("missing"),
+            Err(FieldError {
+                field: "missing",
+                tag: "required"
+            })
+        );
+        assert_eq!(
+            f.str_list("tss"),
+            Ok(Some(vec!["1".to_owned(), "2".to_owned()]))
+        );
         let form = Fields::parse(b"email=a%40b.c&tss=1&tss=2", true).unwrap_or_default();
         assert_eq!(form.req_str("email"), Ok("a@b.c".to_owned()));
-        assert_eq!(form.str_list("tss"), Ok(Some(vec!["1".to_owned(), "2".to_owned()])));
-        assert_eq!(Fields::parse(b"[1,2]", false).err(), Some(BodyError::NotAnObject));
-        assert_eq!(Fields::parse(b"{\"a\":", false).err(), Some(BodyError::Malformed));
-        assert_eq!(Fields::parse(b"\xff\xfe", false).err(), Some(BodyError::Malformed));
+        assert_eq!(
+            form.str_list("tss"),
+            Ok(Some(vec!["1".to_owned(), "2".to_owned()]))
+        );
+        assert_eq!(
+            Fields::parse(b"[1,2]", false).err(),
+            Some(BodyError::NotAnObject)
+        );
+        assert_eq!(
+            Fields::parse(b"{\"a\":", false).err(),
+            Some(BodyError::Malformed)
+        );
+        assert_eq!(
+            Fields::parse(b"\xff\xfe", false).err(),
+            Some(BodyError::Malformed)
+        );
         assert!(Fields::parse(b"  ", false).is_ok());
     }
 }

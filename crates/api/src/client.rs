@@ -53,11 +53,21 @@ fn forwarded_for(headers: &HeaderMap, trusted: &[IpAddr]) -> Option<IpAddr> {
 impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
         let trusted = &state.config.trusted_proxies;
         let via_proxy = peer.is_some_and(|p| trusted.contains(&p));
-        let ip = if via_proxy { forwarded_for(&parts.headers, trusted).or(peer) } else { peer };
+        let ip = if via_proxy {
+            forwarded_for(&parts.headers, trusted).or(peer)
+        } else {
+            peer
+        };
         let https = parts.uri.scheme_str() == Some("https")
             || (via_proxy
                 && parts
@@ -70,7 +80,11 @@ impl FromRequestParts<AppState> for Client {
             .get(axum::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|s| s.chars().take(512).collect());
-        Ok(Self { ip, user_agent, https })
+        Ok(Self {
+            ip,
+            user_agent,
+            https,
+        })
     }
 }
 
@@ -81,10 +95,18 @@ mod tests {
     #[test]
     fn forwarded_for_skips_trusted_hops() {
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", "203.0.113.9, 10.0.0.2".parse().unwrap_or_else(|_| unreachable!()));
+        h.insert(
+            "x-forwarded-for",
+            "203.0.113.9, 10.0.0.2"
+                .parse()
+                .unwrap_or_else(|_| unreachable!()),
+        );
         let trusted: Vec<IpAddr> = vec!["10.0.0.2".parse().unwrap_or_else(|_| unreachable!())];
         assert_eq!(forwarded_for(&h, &trusted), "203.0.113.9".parse().ok());
-        h.insert("x-forwarded-for", "garbage".parse().unwrap_or_else(|_| unreachable!()));
+        h.insert(
+            "x-forwarded-for",
+            "garbage".parse().unwrap_or_else(|_| unreachable!()),
+        );
         assert_eq!(forwarded_for(&h, &trusted), None);
     }
 }

@@ -17,6 +17,8 @@ mod lockout;
 mod outbox;
 mod revocations;
 mod sessions;
+mod todos;
+mod tokens;
 mod users;
 
 use async_trait::async_trait;

@@ -18,6 +18,8 @@ mod keys;
 mod lockout;
 mod outbox;
 mod sessions;
+mod todos;
+mod tokens;
 mod users;
 
 use std::path::Path;

@@ -504,3 +504,9 @@ impl Store for MemoryStore {
         "memory"
     }
 }
+
+#[async_trait]
+impl TodoStore for MemoryStore {}
+
+#[async_trait]
+impl TokenStore for MemoryStore {}

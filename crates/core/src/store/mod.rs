@@ -5,6 +5,11 @@
 //! can run them in one transaction.
 
 pub mod memory;
+mod todos;
+mod tokens;
+
+pub use todos::TodoStore;
+pub use tokens::TokenStore;
 
 use std::sync::Arc;
 
@@ -250,7 +255,15 @@ pub enum RevocationEvent {
 /// The whole store, as the services use it.
 #[async_trait]
 pub trait Store:
-    UserStore + SessionStore + CodeStore + LockoutStore + AuditStore + OutboxStore + KeyStore
+    UserStore
+    + SessionStore
+    + CodeStore
+    + LockoutStore
+    + AuditStore
+    + OutboxStore
+    + KeyStore
+    + TodoStore
+    + TokenStore
 {
     /// Cheap liveness check for `/readyz`.
     async fn ping(&self) -> StoreResult<()>;

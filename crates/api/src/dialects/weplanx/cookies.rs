@@ -36,7 +36,13 @@ pub fn clear_token(jar: CookieJar) -> CookieJar {
 }
 
 /// Sets a fresh XSRF salt and token (valid one day).
-pub fn set_xsrf(jar: CookieJar, salt: String, token: String, secure: bool, domain: Option<&str>) -> CookieJar {
+pub fn set_xsrf(
+    jar: CookieJar,
+    salt: String,
+    token: String,
+    secure: bool,
+    domain: Option<&str>,
+) -> CookieJar {
     let mut s = Cookie::new(XSRF_SALT, salt);
     s.set_path("/");
     s.set_http_only(true);

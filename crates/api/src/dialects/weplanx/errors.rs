@@ -80,8 +80,10 @@ impl WxError {
 
     /// A 400 validation error naming each bad field (JSON field names).
     pub fn validation(errors: &[FieldError]) -> Self {
-        let list: Vec<Value> =
-            errors.iter().map(|e| json!({ "field": e.field, "tag": e.tag })).collect();
+        let list: Vec<Value> = errors
+            .iter()
+            .map(|e| json!({ "field": e.field, "tag": e.tag }))
+            .collect();
         let msg = errors
             .iter()
             .map(|e| format!("{} failed on the '{}' rule", e.field, e.tag))
@@ -112,7 +114,9 @@ impl WxError {
                 clear_token: false,
             },
             BodyError::Malformed => Self::public("bad_request", "malformed request body"),
-            BodyError::NotAnObject => Self::public("bad_request", "request body must be a JSON object"),
+            BodyError::NotAnObject => {
+                Self::public("bad_request", "request body must be a JSON object")
+            }
         }
     }
 
@@ -130,7 +134,9 @@ impl WxError {
                     _ => "common",
                 },
             }]),
-            CoreError::InvalidCredentials | CoreError::TotpNotEnrolled => Self::public(code, m::LOGIN_INVALID),
+            CoreError::InvalidCredentials | CoreError::TotpNotEnrolled => {
+                Self::public(code, m::LOGIN_INVALID)
+            }
             CoreError::TotpInvalid if ctx == Ctx::TotpBind => Self::public(code, m::TOTP_INVALID),
             CoreError::TotpInvalid => Self::public(code, m::LOGIN_INVALID),
             CoreError::AccountLocked => Self::public(code, m::LOGIN_MAX_FAILURES),
@@ -144,7 +150,9 @@ impl WxError {
                     Ctx::Refresh | Ctx::General | Ctx::Login => m::CAPTCHA_INVALID,
                 },
             ),
-            CoreError::CodeRequestedTooOften | CoreError::RateLimited => Self::public(code, m::CODE_FREQUENTLY),
+            CoreError::CodeRequestedTooOften | CoreError::RateLimited => {
+                Self::public(code, m::CODE_FREQUENTLY)
+            }
             CoreError::EmailTaken => Self::public(code, m::EMAIL_TAKEN),
             CoreError::PhoneTaken => Self::public(code, m::PHONE_TAKEN),
             CoreError::UsernameTaken => Self::public(code, "username taken"),
@@ -167,7 +175,12 @@ impl IntoResponse for WxError {
     fn into_response(self) -> Response {
         let body = Json(self.body);
         if self.clear_token {
-            (self.status, super::cookies::clear_token(CookieJar::new()), body).into_response()
+            (
+                self.status,
+                super::cookies::clear_token(CookieJar::new()),
+                body,
+            )
+                .into_response()
         } else {
             (self.status, body).into_response()
         }

@@ -23,7 +23,10 @@ pub struct Authed(pub AuthContext);
 impl FromRequestParts<AppState> for Authed {
     type Rejection = WxError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
         let token = match jar.get(TOKEN).map(|c| c.value().to_owned()) {
             Some(t) if !t.is_empty() => t,
@@ -31,22 +34,29 @@ impl FromRequestParts<AppState> for Authed {
         };
         match state.core.verify_access_token(&token).await {
             Ok(ctx) => Ok(Self(ctx)),
-            Err(tessera_core::CoreError::Internal(cause)) => {
-                Err(WxError::core(tessera_core::CoreError::Internal(cause), super::errors::Ctx::General))
-            }
+            Err(tessera_core::CoreError::Internal(cause)) => Err(WxError::core(
+                tessera_core::CoreError::Internal(cause),
+                super::errors::Ctx::General,
+            )),
             Err(_) => Err(WxError::unauthorized(messages::AUTH_EXPIRED, true)),
         }
     }
 }
 
 fn csrf_error(message: &str) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({ "code": "csrf", "msg": message, "message": message })))
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({ "code": "csrf", "msg": message, "message": message })),
+    )
         .into_response()
 }
 
 /// Refuses unsafe requests without a valid CSRF token, in production mode.
 pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE);
+    let safe = matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    );
     if safe || state.config.mode != Mode::Production {
         return next.run(req).await;
     }
@@ -54,7 +64,10 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         return csrf_error("CSRF missing csrf token in header");
     };
     let jar = CookieJar::from_headers(req.headers());
-    let salt = jar.get(XSRF_SALT).map(|c| c.value().to_owned()).unwrap_or_default();
+    let salt = jar
+        .get(XSRF_SALT)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
     if salt.is_empty() {
         return csrf_error("CSRF invalid token");
     }

@@ -22,7 +22,13 @@ pub async fn ping(State(st): State<AppState>, client: Client, jar: CookieJar) ->
     let salt = random::alphanumeric(8);
     let token = keyed::hmac_hex(&st.core.keys().csrf, salt.as_bytes());
     let secure = client.secure_cookies(st.config.cookie_secure);
-    let jar = cookies::set_xsrf(jar, salt, token, secure, st.config.weplanx.xsrf_domain.as_deref());
+    let jar = cookies::set_xsrf(
+        jar,
+        salt,
+        token,
+        secure,
+        st.config.weplanx.xsrf_domain.as_deref(),
+    );
     let now = st.core.now().format(&Rfc3339).unwrap_or_default();
     let mut body = json!({
         "name": st.config.hostname,
@@ -46,14 +52,27 @@ pub async fn ping(State(st): State<AppState>, client: Client, jar: CookieJar) ->
 }
 
 /// `GET /forget_code?email=`: e-mails a reset code (the same answer for unknown addresses).
-pub async fn forget_code(State(st): State<AppState>, client: Client, RawQuery(q): RawQuery) -> Result<StatusCode, WxError> {
-    let email = Fields::from_query(q.as_deref()).req_str("email").map_err(|e| WxError::validation(&[e]))?;
-    st.core.request_password_reset(&email, &client.context(DIALECT)).await.or_wx(Ctx::Email)?;
+pub async fn forget_code(
+    State(st): State<AppState>,
+    client: Client,
+    RawQuery(q): RawQuery,
+) -> Result<StatusCode, WxError> {
+    let email = Fields::from_query(q.as_deref())
+        .req_str("email")
+        .map_err(|e| WxError::validation(&[e]))?;
+    st.core
+        .request_password_reset(&email, &client.context(DIALECT))
+        .await
+        .or_wx(Ctx::Email)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /forget_reset` `{email, code, password}`.
-pub async fn forget_reset(State(st): State<AppState>, client: Client, body: Body) -> Result<StatusCode, WxError> {
+pub async fn forget_reset(
+    State(st): State<AppState>,
+    client: Client,
+    body: Body,
+) -> Result<StatusCode, WxError> {
     let f = body.0.map_err(WxError::body)?;
     let mut c = Check::new();
     let email = c.take(f.req_str("email"));
@@ -61,7 +80,12 @@ pub async fn forget_reset(State(st): State<AppState>, client: Client, body: Body
     let password = c.take(f.req_str("password"));
     c.finish().map_err(|e| WxError::validation(&e))?;
     st.core
-        .reset_password(&email, &code, &Password::new(password), &client.context(DIALECT))
+        .reset_password(
+            &email,
+            &code,
+            &Password::new(password),
+            &client.context(DIALECT),
+        )
         .await
         .or_wx(Ctx::Email)?;
     Ok(StatusCode::NO_CONTENT)
@@ -69,7 +93,11 @@ pub async fn forget_reset(State(st): State<AppState>, client: Client, body: Body
 
 /// `GET /options?type=upload|collaboration|generate-secret`; `{}` for anything else.
 pub async fn options(State(st): State<AppState>, RawQuery(q): RawQuery) -> Json<Value> {
-    let kind = Fields::from_query(q.as_deref()).opt_str("type").ok().flatten().unwrap_or_default();
+    let kind = Fields::from_query(q.as_deref())
+        .opt_str("type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     let w = &st.config.weplanx;
     Json(match kind.as_str() {
         "upload" => json!({ "type": "local", "limit": w.upload_limit_kib }),
@@ -78,7 +106,9 @@ pub async fn options(State(st): State<AppState>, RawQuery(q): RawQuery) -> Json<
             "redirect": w.lark_redirect_url,
             "app_id": w.lark_app_id,
         }),
-        "generate-secret" => json!({ "id": random::alphanumeric(8), "key": random::alphanumeric(16) }),
+        "generate-secret" => {
+            json!({ "id": random::alphanumeric(8), "key": random::alphanumeric(16) })
+        }
         _ => json!({}),
     })
 }

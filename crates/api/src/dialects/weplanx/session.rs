@@ -18,14 +18,25 @@ use crate::client::Client;
 use crate::AppState;
 
 fn options(state: &AppState) -> SessionOptions {
-    SessionOptions { single_per_user: state.config.weplanx.single_session }
+    SessionOptions {
+        single_per_user: state.config.weplanx.single_session,
+    }
 }
 
 /// 204 with the new session's access token in `TOKEN`.
-fn signed_in(state: &AppState, client: &Client, jar: CookieJar, s: &SignedIn) -> Result<Response, WxError> {
+fn signed_in(
+    state: &AppState,
+    client: &Client,
+    jar: CookieJar,
+    s: &SignedIn,
+) -> Result<Response, WxError> {
     let token = state.core.issue_access_token(s.auth()).or_wx(Ctx::Login)?;
     let secure = client.secure_cookies(state.config.cookie_secure);
-    Ok((cookies::set_token(jar, token, secure), StatusCode::NO_CONTENT).into_response())
+    Ok((
+        cookies::set_token(jar, token, secure),
+        StatusCode::NO_CONTENT,
+    )
+        .into_response())
 }
 
 fn fields(body: Body) -> Result<Fields, WxError> {
@@ -33,7 +44,12 @@ fn fields(body: Body) -> Result<Fields, WxError> {
 }
 
 /// `POST /login` `{email, password}`.
-pub async fn login(State(st): State<AppState>, client: Client, jar: CookieJar, body: Body) -> Result<Response, WxError> {
+pub async fn login(
+    State(st): State<AppState>,
+    client: Client,
+    jar: CookieJar,
+    body: Body,
+) -> Result<Response, WxError> {
     let f = fields(body)?;
     let mut c = Check::new();
     let email = c.take(f.req_str("email"));
@@ -44,38 +60,70 @@ pub async fn login(State(st): State<AppState>, client: Client, jar: CookieJar, b
     c.finish().map_err(|e| WxError::validation(&e))?;
     let s = st
         .core
-        .sign_in_password(&email, &Password::new(password), &client.context(DIALECT), options(&st))
+        .sign_in_password(
+            &email,
+            &Password::new(password),
+            &client.context(DIALECT),
+            options(&st),
+        )
         .await
         .or_wx(Ctx::Login)?;
     signed_in(&st, &client, jar, &s)
 }
 
 /// `GET /login/sms?phone=`.
-pub async fn sms_code(State(st): State<AppState>, client: Client, RawQuery(q): RawQuery) -> Result<StatusCode, WxError> {
-    let phone = Fields::from_query(q.as_deref()).req_str("phone").map_err(|e| WxError::validation(&[e]))?;
-    st.core.request_sms_login_code(&phone, &client.context(DIALECT)).await.or_wx(Ctx::Sms)?;
+pub async fn sms_code(
+    State(st): State<AppState>,
+    client: Client,
+    RawQuery(q): RawQuery,
+) -> Result<StatusCode, WxError> {
+    let phone = Fields::from_query(q.as_deref())
+        .req_str("phone")
+        .map_err(|e| WxError::validation(&[e]))?;
+    st.core
+        .request_sms_login_code(&phone, &client.context(DIALECT))
+        .await
+        .or_wx(Ctx::Sms)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /login/sms` `{phone, code}`.
-pub async fn sms_login(State(st): State<AppState>, client: Client, jar: CookieJar, body: Body) -> Result<Response, WxError> {
+pub async fn sms_login(
+    State(st): State<AppState>,
+    client: Client,
+    jar: CookieJar,
+    body: Body,
+) -> Result<Response, WxError> {
     let f = fields(body)?;
     let mut c = Check::new();
     let phone = c.take(f.req_str("phone"));
     let code = c.take(f.req_str("code"));
     c.finish().map_err(|e| WxError::validation(&e))?;
-    let s = st.core.sign_in_sms(&phone, &code, &client.context(DIALECT), options(&st)).await.or_wx(Ctx::Sms)?;
+    let s = st
+        .core
+        .sign_in_sms(&phone, &code, &client.context(DIALECT), options(&st))
+        .await
+        .or_wx(Ctx::Sms)?;
     signed_in(&st, &client, jar, &s)
 }
 
 /// `POST /login/totp` `{email, code}`.
-pub async fn totp_login(State(st): State<AppState>, client: Client, jar: CookieJar, body: Body) -> Result<Response, WxError> {
+pub async fn totp_login(
+    State(st): State<AppState>,
+    client: Client,
+    jar: CookieJar,
+    body: Body,
+) -> Result<Response, WxError> {
     let f = fields(body)?;
     let mut c = Check::new();
     let email = c.take(f.req_str("email"));
     let code = c.take(f.req_str("code"));
     c.finish().map_err(|e| WxError::validation(&e))?;
-    let s = st.core.sign_in_totp(&email, &code, &client.context(DIALECT), options(&st)).await.or_wx(Ctx::Login)?;
+    let s = st
+        .core
+        .sign_in_totp(&email, &code, &client.context(DIALECT), options(&st))
+        .await
+        .or_wx(Ctx::Login)?;
     signed_in(&st, &client, jar, &s)
 }
 
@@ -85,7 +133,10 @@ pub async fn verify(_auth: Authed) -> StatusCode {
 }
 
 /// `GET /refresh_code`: a single-use code, valid 15 s, for `POST /refresh_token`.
-pub async fn refresh_code(State(st): State<AppState>, Authed(auth): Authed) -> Result<Response, WxError> {
+pub async fn refresh_code(
+    State(st): State<AppState>,
+    Authed(auth): Authed,
+) -> Result<Response, WxError> {
     let code = st.core.issue_refresh_code(auth).await.or_wx(Ctx::Refresh)?;
     Ok(Json(json!({ "code": code })).into_response())
 }
@@ -100,13 +151,29 @@ pub async fn refresh_token(
 ) -> Result<Response, WxError> {
     let f = fields(body)?;
     let code = f.req_str("code").map_err(|e| WxError::validation(&[e]))?;
-    let token = st.core.redeem_refresh_code(auth, &code).await.or_wx(Ctx::Refresh)?;
+    let token = st
+        .core
+        .redeem_refresh_code(auth, &code)
+        .await
+        .or_wx(Ctx::Refresh)?;
     let secure = client.secure_cookies(st.config.cookie_secure);
-    Ok((cookies::set_token(jar, token, secure), StatusCode::NO_CONTENT).into_response())
+    Ok((
+        cookies::set_token(jar, token, secure),
+        StatusCode::NO_CONTENT,
+    )
+        .into_response())
 }
 
 /// `POST /logout`: ends the session and clears `TOKEN`.
-pub async fn logout(State(st): State<AppState>, client: Client, Authed(auth): Authed, jar: CookieJar) -> Result<Response, WxError> {
-    st.core.sign_out(auth, &client.context(DIALECT)).await.or_wx(Ctx::General)?;
+pub async fn logout(
+    State(st): State<AppState>,
+    client: Client,
+    Authed(auth): Authed,
+    jar: CookieJar,
+) -> Result<Response, WxError> {
+    st.core
+        .sign_out(auth, &client.context(DIALECT))
+        .await
+        .or_wx(Ctx::General)?;
     Ok((cookies::clear_token(jar), StatusCode::NO_CONTENT).into_response())
 }

@@ -1,0 +1,9 @@
+//! Opaque OAuth2 token pairs.
+
+use async_trait::async_trait;
+use tessera_core::store::TokenStore;
+
+use crate::SqliteStore;
+
+#[async_trait]
+impl TokenStore for SqliteStore {}
