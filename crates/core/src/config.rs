@@ -137,6 +137,32 @@ impl Default for CodeConfig {
     }
 }
 
+/// Opaque token lifetimes (OAuth2-style dialects).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenConfig {
+    /// Access-token lifetime (seconds).
+    pub access_secs: i64,
+    /// Access-token lifetime of a "long session" (seconds).
+    pub long_access_secs: i64,
+    /// How long after its access token a refresh token still works (seconds).
+    pub refresh_extra_secs: i64,
+    /// A refresh token presented again within this many seconds of its first use gets a
+    /// fresh pair (concurrent refreshes by one client); later, the session is revoked.
+    pub refresh_grace_secs: i64,
+}
+
+impl Default for TokenConfig {
+    fn default() -> Self {
+        Self {
+            access_secs: 3600,
+            long_access_secs: 14 * 24 * 3600,
+            refresh_extra_secs: 8 * 3600,
+            refresh_grace_secs: 30,
+        }
+    }
+}
+
 /// Everything the core's rules read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -149,6 +175,8 @@ pub struct CoreConfig {
     pub lockout: LockoutConfig,
     /// One-time codes.
     pub codes: CodeConfig,
+    /// Opaque tokens.
+    pub tokens: TokenConfig,
     /// Issuer name in JWTs and TOTP URIs.
     pub issuer: String,
     /// Audit and login events are kept this many days.
@@ -162,6 +190,7 @@ impl Default for CoreConfig {
             session: SessionConfig::default(),
             lockout: LockoutConfig::default(),
             codes: CodeConfig::default(),
+            tokens: TokenConfig::default(),
             issuer: "tessera".into(),
             audit_retention_days: 365,
         }

@@ -66,6 +66,21 @@ pub enum CoreError {
     /// The thing asked for does not exist or is not the caller's (`not_found`).
     #[error("not found")]
     NotFound,
+    /// An opaque access token is past its lifetime; refresh it or sign in (`token_expired`).
+    #[error("token expired")]
+    TokenExpired,
+    /// A refresh token is unknown, expired, or was replayed after its grace window (`invalid_grant`).
+    #[error("invalid grant")]
+    InvalidGrant,
+    /// The e-mail address is already confirmed (`already_verified`).
+    #[error("already verified")]
+    AlreadyVerified,
+    /// The account signs in through another provider (`wrong_source`); carries the source.
+    #[error("account uses another sign-in source: {0}")]
+    WrongSource(String),
+    /// A social provider did not answer; the client may retry (`provider_unavailable`).
+    #[error("identity provider unavailable")]
+    ProviderUnavailable,
     /// Too many requests for this key; try later (`rate_limited`).
     #[error("rate limited")]
     RateLimited,
@@ -94,6 +109,11 @@ impl CoreError {
             Self::PasswordMismatch => "password_mismatch",
             Self::SessionInvalid => "session_invalid",
             Self::NotFound => "not_found",
+            Self::TokenExpired => "token_expired",
+            Self::InvalidGrant => "invalid_grant",
+            Self::AlreadyVerified => "already_verified",
+            Self::WrongSource(_) => "wrong_source",
+            Self::ProviderUnavailable => "provider_unavailable",
             Self::RateLimited => "rate_limited",
             Self::Internal(_) => "internal",
         }

@@ -55,6 +55,11 @@ macro_rules! all_cases {
             outbox_claim_due_leases,
             outbox_mark_sent_and_failed,
             outbox_claims_never_overlap,
+            // opaque token pairs and numeric user ids
+            token_pair_round_trip,
+            token_spend_once_under_race,
+            token_purge_by_refresh_expiry,
+            user_numbers_are_stable_and_distinct,
             // keys and settings
             keys_secret_first_value_wins,
             keys_secret_concurrent_first_calls_agree,

@@ -16,6 +16,10 @@ pub enum CodePurpose {
     Refresh,
     /// Pending TOTP enrolment; subject = user id, `data` = sealed secret.
     TotpEnrolment,
+    /// E-mailed sign-in code; subject = normalised e-mail.
+    LoginCode,
+    /// E-mail confirmation link secret; subject = user id.
+    EmailVerification,
 }
 
 impl CodePurpose {
@@ -27,6 +31,8 @@ impl CodePurpose {
             Self::PasswordReset => "password_reset",
             Self::Refresh => "refresh",
             Self::TotpEnrolment => "totp_enrolment",
+            Self::LoginCode => "login_code",
+            Self::EmailVerification => "email_verification",
         }
     }
 }

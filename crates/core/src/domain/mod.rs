@@ -6,6 +6,7 @@ mod code;
 mod ids;
 mod outbox;
 mod session;
+mod token;
 mod user;
 mod values;
 
@@ -14,5 +15,6 @@ pub use code::{CodePurpose, OneTimeCode};
 pub use ids::{SessionId, UserId};
 pub use outbox::{OutboxChannel, OutboxMessage};
 pub use session::Session;
+pub use token::TokenPair;
 pub use user::{NewUser, User, UserSource, UserStatus};
 pub use values::{Email, Password, Phone};

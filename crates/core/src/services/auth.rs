@@ -17,6 +17,8 @@ use crate::store::RevokeSessions;
 pub struct SessionOptions {
     /// A new sign-in ends the user's other sessions.
     pub single_per_user: bool,
+    /// Inactivity after which the session ends, if not the configured default (seconds).
+    pub idle_timeout_secs: Option<i64>,
 }
 
 /// A successful sign-in.
@@ -44,7 +46,7 @@ impl Core {
         Ok(user.filter(|u| u.status == UserStatus::Active))
     }
 
-    async fn finish_sign_in(
+    pub(crate) async fn finish_sign_in(
         &self,
         user: User,
         method: &str,
@@ -53,7 +55,7 @@ impl Core {
     ) -> CoreResult<SignedIn> {
         self.clear_failures(&account_key(user.id)).await?;
         let session = self
-            .start_session(user.id, method, ctx, opts.single_per_user)
+            .start_session(user.id, method, ctx, opts)
             .await?;
         let mut updated = user;
         updated.last_login_at = Some(session.created_at);

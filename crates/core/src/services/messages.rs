@@ -87,3 +87,27 @@ pub(crate) fn mail_password_changed(to: &str, now: OffsetDateTime) -> OutboxMess
         now,
     )
 }
+
+/// Mail carrying a sign-in code.
+pub(crate) fn mail_login_code(to: &str, code: &str, minutes: i64, now: OffsetDateTime) -> OutboxMessage {
+    let text = format!(
+        "Your sign-in code is: {code}\n\nIt expires in {minutes} minutes and works once. \
+         If you did not ask for it, ignore this mail.\n"
+    );
+    let mut m = OutboxMessage::new(OutboxChannel::Mail, to, "Random Login Code", text, now);
+    m.params = serde_json::json!({ "code": code, "purpose": "login_code" });
+    m
+}
+
+/// Mail carrying an address confirmation link.
+pub(crate) fn mail_verify_email(to: &str, link: &str, now: OffsetDateTime) -> OutboxMessage {
+    let text = format!("Please confirm your e-mail address by opening this link:\n\n{link}\n");
+    let html = format!(
+        "<p>Please confirm your e-mail address by opening this link:</p><p><a href=\"{0}\">{0}</a></p>",
+        html_escape(link)
+    );
+    let mut m = OutboxMessage::new(OutboxChannel::Mail, to, "Verify Your Email Address", text, now);
+    m.body_html = Some(html);
+    m.params = serde_json::json!({ "link": link, "purpose": "email_verification" });
+    m
+}

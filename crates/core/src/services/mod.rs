@@ -6,13 +6,17 @@ mod accounts;
 mod audit;
 mod auth;
 mod codes;
+mod email_verification;
+// mod external; (enabled once the identity port lands)
 mod lockout;
+mod login_codes;
 mod messages;
 mod mfa;
 mod outbox;
 mod profile;
 mod recovery;
 mod sessions;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -31,6 +35,7 @@ pub use auth::{SessionOptions, SignedIn};
 pub use outbox::{Dispatcher, RetryPolicy};
 pub use profile::{ProfileField, UserOverview};
 pub use sessions::{AuthContext, SessionCache};
+pub use tokens::IssuedTokens;
 
 struct Inner {
     store: SharedStore,

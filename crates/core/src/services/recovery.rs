@@ -14,6 +14,7 @@ impl Core {
     pub async fn request_password_reset(
         &self,
         email: &str,
+        ttl_secs: Option<i64>,
         _ctx: &RequestContext,
     ) -> CoreResult<()> {
         let email = Email::parse(email)?;
@@ -26,7 +27,7 @@ impl Core {
             .await?
             .filter(|u| u.status == UserStatus::Active);
         let code = random::digits(6);
-        let ttl = self.inner.config.codes.reset_ttl_secs;
+        let ttl = ttl_secs.unwrap_or(self.inner.config.codes.reset_ttl_secs);
         let outbox = user.as_ref().map(|u| {
             messages::mail_reset_code(
                 u.email.as_str(),
@@ -46,6 +47,31 @@ impl Core {
             cooldown: true,
         })
         .await
+    }
+
+    /// Checks a reset code without spending it (a form's "validate" step). Wrong codes
+    /// spend an attempt and count against the account's lockout.
+    pub async fn check_password_reset_code(&self, email: &str, code: &str) -> CoreResult<()> {
+        let email = Email::parse(email)?;
+        if code.trim().is_empty() {
+            return Err(CoreError::field("code", "required"));
+        }
+        let norm = email.normalized();
+        let user = self.inner.store.user_by_email(&norm).await?.filter(|u| u.status == UserStatus::Active);
+        let key = match &user {
+            Some(u) => account_key(u.id),
+            None => destination_key("reset", &norm),
+        };
+        self.ensure_not_locked(&key).await?;
+        match self.check_code(CodePurpose::PasswordReset, &norm, code.trim()).await {
+            Ok(_) if user.is_some() => Ok(()),
+            Ok(_) => Err(CoreError::CodeInvalid),
+            Err(e @ (CoreError::CodeInvalid | CoreError::CodeExpired)) => {
+                self.record_failure(&key).await?;
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Sets a new password with a reset code. The code works once; wrong codes count against

@@ -142,17 +142,18 @@ impl Core {
         user_id: UserId,
         method: &str,
         ctx: &RequestContext,
-        single_per_user: bool,
+        opts: super::SessionOptions,
     ) -> CoreResult<Session> {
         let cfg = &self.inner.config.session;
         let now = self.now();
+        let idle = opts.idle_timeout_secs.unwrap_or(cfg.idle_timeout_secs);
         let session = Session {
             id: SessionId::new(),
             user_id,
             created_at: now,
             last_seen_at: now,
-            expires_at: now + Duration::seconds(cfg.absolute_lifetime_secs),
-            idle_timeout_secs: cfg.idle_timeout_secs,
+            expires_at: now + Duration::seconds(cfg.absolute_lifetime_secs.max(idle)),
+            idle_timeout_secs: idle,
             ip: ctx.ip.clone(),
             user_agent: ctx.user_agent.as_deref().map(|ua| truncate(ua, 512)),
             method: method.to_owned(),
@@ -162,7 +163,7 @@ impl Core {
         let revoked = self
             .inner
             .store
-            .create_session(&session, single_per_user)
+            .create_session(&session, opts.single_per_user)
             .await?;
         self.sessions_revoked(&revoked).await;
         self.cache_session(&session, now);

@@ -49,12 +49,8 @@ fn ctx() -> RequestContext {
     }
 }
 
-const SINGLE: SessionOptions = SessionOptions {
-    single_per_user: true,
-};
-const MULTI: SessionOptions = SessionOptions {
-    single_per_user: false,
-};
+const SINGLE: SessionOptions = SessionOptions { single_per_user: true, idle_timeout_secs: None };
+const MULTI: SessionOptions = SessionOptions { single_per_user: false, idle_timeout_secs: None };
 
 impl Harness {
     async fn user(&self, email: &str, pw: &str) -> crate::domain::User {
@@ -421,7 +417,7 @@ async fn password_change_ends_other_sessions_and_reset_ends_all() {
         .is_err());
 
     h.core
-        .request_password_reset("p@example.com", &ctx())
+        .request_password_reset("p@example.com", None, &ctx())
         .await
         .unwrap();
     let code = h.last_code(OutboxChannel::Mail, "p@example.com").unwrap();
@@ -629,21 +625,21 @@ async fn code_requests_per_destination_are_limited() {
     let h = harness();
     for _ in 0..5 {
         h.core
-            .request_password_reset("limit@example.com", &ctx())
+            .request_password_reset("limit@example.com", None, &ctx())
             .await
             .unwrap();
         h.clock.advance(Duration::minutes(2));
     }
     assert!(matches!(
         h.core
-            .request_password_reset("limit@example.com", &ctx())
+            .request_password_reset("limit@example.com", None, &ctx())
             .await,
         Err(CoreError::RateLimited)
     ));
     h.clock.advance(Duration::hours(1));
     assert!(h
         .core
-        .request_password_reset("limit@example.com", &ctx())
+        .request_password_reset("limit@example.com", None, &ctx())
         .await
         .is_ok());
 }
@@ -863,7 +859,7 @@ impl Core {
             .await
             .unwrap();
         }
-        self.request_password_reset("o@example.com", &ctx())
+        self.request_password_reset("o@example.com", None, &ctx())
             .await
             .unwrap();
     }

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::*;
+use crate::domain::TokenPair;
 
 #[derive(Default)]
 struct State {
@@ -22,6 +23,8 @@ struct State {
     outbox: Vec<OutboxMessage>,
     secrets: HashMap<String, Vec<u8>>,
     settings: HashMap<String, String>,
+    tokens: Vec<TokenPair>,
+    numbers: HashMap<UserId, i64>,
 }
 
 /// The in-memory store.
@@ -509,4 +512,44 @@ impl Store for MemoryStore {
 impl TodoStore for MemoryStore {}
 
 #[async_trait]
-impl TokenStore for MemoryStore {}
+impl TokenStore for MemoryStore {
+    async fn insert_token_pair(&self, pair: &TokenPair) -> StoreResult<()> {
+        let mut st = self.lock();
+        if st.tokens.iter().any(|t| t.access_hash == pair.access_hash || t.refresh_hash == pair.refresh_hash) {
+            return Err(StoreError::Conflict(UniqueField::Other));
+        }
+        st.tokens.push(pair.clone());
+        Ok(())
+    }
+    async fn token_by_access_hash(&self, hash: &[u8]) -> StoreResult<Option<TokenPair>> {
+        Ok(self.lock().tokens.iter().find(|t| t.access_hash == hash).cloned())
+    }
+    async fn token_by_refresh_hash(&self, hash: &[u8]) -> StoreResult<Option<TokenPair>> {
+        Ok(self.lock().tokens.iter().find(|t| t.refresh_hash == hash).cloned())
+    }
+    async fn spend_refresh_token(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<bool> {
+        let mut st = self.lock();
+        match st.tokens.iter_mut().find(|t| t.id == id && t.spent_at.is_none()) {
+            Some(t) => {
+                t.spent_at = Some(micros(now));
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+    async fn purge_token_pairs(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        let mut st = self.lock();
+        let n = st.tokens.len();
+        st.tokens.retain(|t| t.refresh_expires_at >= before);
+        Ok((n - st.tokens.len()) as u64)
+    }
+    async fn user_number(&self, user: UserId) -> StoreResult<i64> {
+        let mut st = self.lock();
+        if let Some(n) = st.numbers.get(&user) {
+            return Ok(*n);
+        }
+        let n = i64::try_from(st.numbers.len()).unwrap_or(i64::MAX - 1) + 1;
+        st.numbers.insert(user, n);
+        Ok(n)
+    }
+}

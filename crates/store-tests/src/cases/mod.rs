@@ -12,6 +12,7 @@ mod keys;
 mod lockout;
 mod outbox;
 mod sessions;
+mod tokens;
 mod users;
 
 pub use audit::*;
@@ -21,4 +22,5 @@ pub use keys::*;
 pub use lockout::*;
 pub use outbox::*;
 pub use sessions::*;
+pub use tokens::*;
 pub use users::*;

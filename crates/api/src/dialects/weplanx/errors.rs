@@ -157,7 +157,12 @@ impl WxError {
             CoreError::PhoneTaken => Self::public(code, m::PHONE_TAKEN),
             CoreError::UsernameTaken => Self::public(code, "username taken"),
             CoreError::PasswordMismatch => Self::public(code, m::PASSWORD_MISMATCH),
-            CoreError::SessionInvalid => Self::unauthorized(m::AUTH_EXPIRED, true),
+            CoreError::SessionInvalid | CoreError::TokenExpired | CoreError::InvalidGrant => {
+                Self::unauthorized(m::AUTH_EXPIRED, true)
+            }
+            CoreError::WrongSource(_) => Self::public(code, m::LOGIN_INVALID),
+            CoreError::AlreadyVerified => Self::public(code, "email already verified"),
+            CoreError::ProviderUnavailable => Self::public(code, "identity provider unavailable"),
             CoreError::NotFound => Self::public(code, "not found"),
             CoreError::Internal(cause) => {
                 tracing::error!(cause = %cause, "internal error");

@@ -61,7 +61,7 @@ pub async fn forget_code(
         .req_str("email")
         .map_err(|e| WxError::validation(&[e]))?;
     st.core
-        .request_password_reset(&email, &client.context(DIALECT))
+        .request_password_reset(&email, None, &client.context(DIALECT))
         .await
         .or_wx(Ctx::Email)?;
     Ok(StatusCode::NO_CONTENT)

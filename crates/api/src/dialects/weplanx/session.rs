@@ -20,6 +20,7 @@ use crate::AppState;
 fn options(state: &AppState) -> SessionOptions {
     SessionOptions {
         single_per_user: state.config.weplanx.single_session,
+        idle_timeout_secs: None,
     }
 }
 
