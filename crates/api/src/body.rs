@@ -84,6 +84,11 @@ impl Fields {
         }
     }
 
+    /// Whether no field was sent.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Builds fields from query parameters.
     pub fn from_query(query: Option<&str>) -> Self {
         Self::parse(query.unwrap_or("").as_bytes(), true).unwrap_or_default()

@@ -57,6 +57,21 @@ impl Default for WeplanxConfig {
     }
 }
 
+/// clumsy-tools dialect options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClumsyConfig {
+    /// Origins allowed by CORS, `;`-separated (`*` for any), as the original's
+    /// `corsAllowedOrigins`; empty = no CORS headers.
+    pub cors_allowed_origins: String,
+}
+
+impl Default for ClumsyConfig {
+    fn default() -> Self {
+        Self { cors_allowed_origins: String::new() }
+    }
+}
+
 /// Everything the HTTP layer reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -71,8 +86,12 @@ pub struct ApiConfig {
     pub cookie_secure: CookieSecure,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Public base URL of this server (links in mails, OAuth2 realms), no trailing slash.
+    pub public_url: String,
     /// weplanx dialect.
     pub weplanx: WeplanxConfig,
+    /// clumsy-tools dialect.
+    pub clumsy: ClumsyConfig,
 }
 
 impl Default for ApiConfig {
@@ -83,7 +102,9 @@ impl Default for ApiConfig {
             trusted_proxies: Vec::new(),
             cookie_secure: CookieSecure::Auto,
             max_body_bytes: 64 * 1024,
+            public_url: "http://127.0.0.1:8080".into(),
             weplanx: WeplanxConfig::default(),
+            clumsy: ClumsyConfig::default(),
         }
     }
 }

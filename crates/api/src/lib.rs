@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     Router::new()
         .merge(dialects::weplanx::router(&state))
+        .merge(dialects::clumsy::router(&state))
         .merge(ops::router())
         .merge(docs::router())
         .layer(axum::extract::DefaultBodyLimit::max(max_body))

@@ -1,3 +1,4 @@
 //! The dialects: one module per wire protocol.
 
+pub mod clumsy;
 pub mod weplanx;

@@ -81,6 +81,17 @@ impl Core {
         Ok(user)
     }
 
+    /// Creates an account and signs it in (registration through a token endpoint).
+    pub async fn register(
+        &self,
+        req: CreateUser,
+        ctx: &RequestContext,
+        opts: super::SessionOptions,
+    ) -> CoreResult<super::SignedIn> {
+        let user = self.create_user(req, ctx).await?;
+        self.finish_sign_in(user, "register", ctx, opts).await
+    }
+
     /// An account by id.
     pub async fn user(&self, id: UserId) -> CoreResult<User> {
         self.inner
