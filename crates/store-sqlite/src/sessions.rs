@@ -39,7 +39,21 @@ impl SessionStore for SqliteStore {
     ) -> StoreResult<Vec<SessionId>> {
         let mut tx = self.begin_write().await?;
         let revoked = if single_per_user {
-            revoke_in_tx(&mut tx, session.user_id, None, session.created_at).await?
+            {
+                // Only this dialect's sessions: one dialect's "single session" rule must not
+                // sign the user out of another dialect's clients.
+                let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+                    "UPDATE sessions SET revoked_at = ?1 WHERE user_id = ?2 AND dialect = ?3 \
+                     AND revoked_at IS NULL RETURNING id",
+                )
+                .bind(micros(session.created_at))
+                .bind(session.user_id.0)
+                .bind(&session.dialect)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                ids.into_iter().map(SessionId).collect()
+            }
         } else {
             Vec::new()
         };

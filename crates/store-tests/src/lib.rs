@@ -35,6 +35,7 @@ macro_rules! all_cases {
             session_round_trip,
             session_single_per_user_revokes_others,
             session_single_per_user_race_leaves_one,
+            session_single_per_user_spares_other_dialects,
             session_touch_never_moves_backward,
             session_revoke_one_and_all,
             session_unknown_user_is_not_found,

@@ -226,7 +226,7 @@ impl SessionStore for MemoryStore {
         }
         let ids = if single_per_user {
             revoke_where(&mut st.sessions, session.created_at, |s| {
-                s.user_id == session.user_id
+                s.user_id == session.user_id && s.dialect == session.dialect
             })
         } else {
             Vec::new()

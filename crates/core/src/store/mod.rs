@@ -129,8 +129,9 @@ pub trait UserStore: Send + Sync {
 /// Sessions.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Inserts a session. With `single_per_user`, every other live session of the user is
-    /// revoked in the same transaction; their ids are returned.
+    /// Inserts a session. With `single_per_user`, the user's other unrevoked sessions of
+    /// the same dialect are revoked in the same transaction (other dialects' sessions are
+    /// left alone); their ids are returned.
     async fn create_session(
         &self,
         session: &Session,

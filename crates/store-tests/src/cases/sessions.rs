@@ -235,3 +235,27 @@ pub async fn session_unknown_user_is_not_found(store: SharedStore) {
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
 }
+
+/// The single-session rule applies within a dialect: other dialects' sessions survive.
+pub async fn session_single_per_user_spares_other_dialects(store: SharedStore) {
+    let user = store
+        .insert_user(&new_user("dialects@example.com", None, 0), &[])
+        .await
+        .unwrap();
+    let mut other = session(user.id, 1);
+    other.dialect = "clumsy".to_owned();
+    store.create_session(&other, false).await.unwrap();
+    let first = session(user.id, 2);
+    store.create_session(&first, true).await.unwrap();
+    let second = session(user.id, 3);
+    let revoked = store.create_session(&second, true).await.unwrap();
+    assert_eq!(revoked, vec![first.id]);
+    let live: Vec<SessionId> = store
+        .list_user_sessions(user.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert!(live.contains(&other.id) && live.contains(&second.id) && !live.contains(&first.id));
+}
