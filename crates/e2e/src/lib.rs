@@ -45,7 +45,7 @@ pub struct TestApp {
     pub database_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<Result<(), String>>>,
-    _dir: tempfile::TempDir,
+    dir: Option<tempfile::TempDir>,
     pg: Option<tessera_store_tests::postgres::DropGuard>,
 }
 
@@ -133,7 +133,7 @@ impl TestApp {
             core,
             shutdown: Some(tx),
             server: Some(server),
-            _dir: dir,
+            dir: Some(dir),
             pg,
         }
     }
@@ -198,14 +198,27 @@ impl TestApp {
         }
     }
 
-    /// Stops the server gracefully and drops its database.
-    pub async fn stop(mut self) {
+    async fn halt(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
             let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
         }
+    }
+
+    /// Stops the server and starts a new one on the same database and data directory (a
+    /// restart), with a fresh SMTP sink and SMS gateway and `tweak` applied.
+    pub async fn restart(mut self, tweak: impl FnOnce(&mut Config)) -> Self {
+        self.halt().await;
+        let dir = self.dir.take().expect("data dir");
+        let pg = self.pg.take();
+        Self::start(dir, self.database_url.clone(), pg, tweak).await
+    }
+
+    /// Stops the server gracefully and drops its database.
+    pub async fn stop(mut self) {
+        self.halt().await;
         if let Some(pg) = self.pg.take() {
             pg.cleanup().await;
         }
