@@ -68,7 +68,9 @@ pub struct ClumsyConfig {
 
 impl Default for ClumsyConfig {
     fn default() -> Self {
-        Self { cors_allowed_origins: String::new() }
+        Self {
+            cors_allowed_origins: String::new(),
+        }
     }
 }
 

@@ -73,14 +73,13 @@ impl TokenStore for SqliteStore {
     }
 
     async fn spend_refresh_token(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE token_pairs SET spent_at = ?2 WHERE id = ?1 AND spent_at IS NULL",
-        )
-        .bind(id)
-        .bind(micros(now))
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
+        let done =
+            sqlx::query("UPDATE token_pairs SET spent_at = ?2 WHERE id = ?1 AND spent_at IS NULL")
+                .bind(id)
+                .bind(micros(now))
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -95,11 +94,13 @@ impl TokenStore for SqliteStore {
 
     async fn user_number(&self, user: UserId) -> StoreResult<i64> {
         // Insert-if-absent then read: safe under concurrency (one writer at a time).
-        sqlx::query("INSERT INTO user_numbers (user_id) VALUES (?1) ON CONFLICT (user_id) DO NOTHING")
-            .bind(user.0)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO user_numbers (user_id) VALUES (?1) ON CONFLICT (user_id) DO NOTHING",
+        )
+        .bind(user.0)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
         let row = sqlx::query("SELECT num FROM user_numbers WHERE user_id = ?1")
             .bind(user.0)
             .fetch_one(&self.pool)

@@ -54,9 +54,7 @@ impl Core {
         opts: SessionOptions,
     ) -> CoreResult<SignedIn> {
         self.clear_failures(&account_key(user.id)).await?;
-        let session = self
-            .start_session(user.id, method, ctx, opts)
-            .await?;
+        let session = self.start_session(user.id, method, ctx, opts).await?;
         let mut updated = user;
         updated.last_login_at = Some(session.created_at);
         // Not touching updated_at: a sign-in is not a profile change.

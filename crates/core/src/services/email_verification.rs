@@ -17,7 +17,10 @@ impl Core {
         ttl_secs: i64,
         _ctx: &RequestContext,
     ) -> CoreResult<()> {
-        let user = self.user(auth.user_id).await.map_err(|_| CoreError::SessionInvalid)?;
+        let user = self
+            .user(auth.user_id)
+            .await
+            .map_err(|_| CoreError::SessionInvalid)?;
         if user.email_verified_at.is_some() {
             return Err(CoreError::AlreadyVerified);
         }
@@ -45,15 +48,29 @@ impl Core {
         }
         let (uid, secret) = token.split_at(32);
         let user_id = UserId::parse(uid).ok_or(CoreError::CodeInvalid)?;
-        let mut user = self.inner.store.user_by_id(user_id).await?.ok_or(CoreError::CodeInvalid)?;
+        let mut user = self
+            .inner
+            .store
+            .user_by_id(user_id)
+            .await?
+            .ok_or(CoreError::CodeInvalid)?;
         if user.email_verified_at.is_some() {
             return Ok(());
         }
-        self.redeem_code(CodePurpose::EmailVerification, uid, secret).await?;
+        self.redeem_code(CodePurpose::EmailVerification, uid, secret)
+            .await?;
         user.email_verified_at = Some(self.now());
         user.updated_at = self.now();
         self.inner.store.update_user(&user).await?;
-        self.audit(Some(user.id), "email.verify", Some(user.id), ctx, "ok", serde_json::Value::Null).await;
+        self.audit(
+            Some(user.id),
+            "email.verify",
+            Some(user.id),
+            ctx,
+            "ok",
+            serde_json::Value::Null,
+        )
+        .await;
         Ok(())
     }
 }

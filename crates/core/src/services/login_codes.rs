@@ -10,7 +10,12 @@ use crate::security::random;
 impl Core {
     /// E-mails a 6-digit sign-in code valid `ttl_secs`. Unknown addresses and accounts that
     /// sign in elsewhere (social) get the same answer and no mail.
-    pub async fn request_login_code(&self, email: &str, ttl_secs: i64, _ctx: &RequestContext) -> CoreResult<()> {
+    pub async fn request_login_code(
+        &self,
+        email: &str,
+        ttl_secs: i64,
+        _ctx: &RequestContext,
+    ) -> CoreResult<()> {
         let email = Email::parse(email)?;
         let norm = email.normalized();
         self.count_code_request("email", &norm).await?;
@@ -61,14 +66,18 @@ impl Core {
             None => destination_key("login-code", &norm),
         };
         self.ensure_not_locked(&key).await?;
-        match self.redeem_code(CodePurpose::LoginCode, &norm, code.trim()).await {
+        match self
+            .redeem_code(CodePurpose::LoginCode, &norm, code.trim())
+            .await
+        {
             Ok(_) => match user {
                 Some(user) => self.finish_sign_in(user, "login_code", ctx, opts).await,
                 None => Err(CoreError::CodeInvalid),
             },
             Err(e @ (CoreError::CodeInvalid | CoreError::CodeExpired)) => {
                 self.record_failure(&key).await?;
-                self.log_login(user.as_ref().map(|u| u.id), "login_code", ctx, false).await;
+                self.log_login(user.as_ref().map(|u| u.id), "login_code", ctx, false)
+                    .await;
                 Err(e)
             }
             Err(e) => Err(e),

@@ -89,7 +89,12 @@ pub(crate) fn mail_password_changed(to: &str, now: OffsetDateTime) -> OutboxMess
 }
 
 /// Mail carrying a sign-in code.
-pub(crate) fn mail_login_code(to: &str, code: &str, minutes: i64, now: OffsetDateTime) -> OutboxMessage {
+pub(crate) fn mail_login_code(
+    to: &str,
+    code: &str,
+    minutes: i64,
+    now: OffsetDateTime,
+) -> OutboxMessage {
     let text = format!(
         "Your sign-in code is: {code}\n\nIt expires in {minutes} minutes and works once. \
          If you did not ask for it, ignore this mail.\n"
@@ -106,7 +111,13 @@ pub(crate) fn mail_verify_email(to: &str, link: &str, now: OffsetDateTime) -> Ou
         "<p>Please confirm your e-mail address by opening this link:</p><p><a href=\"{0}\">{0}</a></p>",
         html_escape(link)
     );
-    let mut m = OutboxMessage::new(OutboxChannel::Mail, to, "Verify Your Email Address", text, now);
+    let mut m = OutboxMessage::new(
+        OutboxChannel::Mail,
+        to,
+        "Verify Your Email Address",
+        text,
+        now,
+    );
     m.body_html = Some(html);
     m.params = serde_json::json!({ "link": link, "purpose": "email_verification" });
     m

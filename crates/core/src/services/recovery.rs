@@ -57,13 +57,21 @@ impl Core {
             return Err(CoreError::field("code", "required"));
         }
         let norm = email.normalized();
-        let user = self.inner.store.user_by_email(&norm).await?.filter(|u| u.status == UserStatus::Active);
+        let user = self
+            .inner
+            .store
+            .user_by_email(&norm)
+            .await?
+            .filter(|u| u.status == UserStatus::Active);
         let key = match &user {
             Some(u) => account_key(u.id),
             None => destination_key("reset", &norm),
         };
         self.ensure_not_locked(&key).await?;
-        match self.check_code(CodePurpose::PasswordReset, &norm, code.trim()).await {
+        match self
+            .check_code(CodePurpose::PasswordReset, &norm, code.trim())
+            .await
+        {
             Ok(_) if user.is_some() => Ok(()),
             Ok(_) => Err(CoreError::CodeInvalid),
             Err(e @ (CoreError::CodeInvalid | CoreError::CodeExpired)) => {

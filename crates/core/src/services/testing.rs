@@ -49,8 +49,14 @@ fn ctx() -> RequestContext {
     }
 }
 
-const SINGLE: SessionOptions = SessionOptions { single_per_user: true, idle_timeout_secs: None };
-const MULTI: SessionOptions = SessionOptions { single_per_user: false, idle_timeout_secs: None };
+const SINGLE: SessionOptions = SessionOptions {
+    single_per_user: true,
+    idle_timeout_secs: None,
+};
+const MULTI: SessionOptions = SessionOptions {
+    single_per_user: false,
+    idle_timeout_secs: None,
+};
 
 impl Harness {
     async fn user(&self, email: &str, pw: &str) -> crate::domain::User {
@@ -870,7 +876,16 @@ mod tokens {
 
     async fn token_login(h: &Harness, long: bool) -> IssuedTokens {
         let opts = h.core.token_session_options(long);
-        let s = h.core.sign_in_password("tok@example.com", &Password::new("correct-horse-1"), &ctx(), opts).await.unwrap();
+        let s = h
+            .core
+            .sign_in_password(
+                "tok@example.com",
+                &Password::new("correct-horse-1"),
+                &ctx(),
+                opts,
+            )
+            .await
+            .unwrap();
         h.core.issue_tokens(s, long).await.unwrap()
     }
 
@@ -881,14 +896,34 @@ mod tokens {
         let t = token_login(&h, false).await;
         assert_eq!(t.expires_in, 3600);
         assert_eq!(h.core.verify_bearer(&t.access_token).await.unwrap(), t.auth);
-        assert!(matches!(h.core.verify_bearer("not-a-token").await, Err(CoreError::SessionInvalid)));
+        assert!(matches!(
+            h.core.verify_bearer("not-a-token").await,
+            Err(CoreError::SessionInvalid)
+        ));
         h.clock.advance(Duration::seconds(3601));
-        assert!(matches!(h.core.verify_bearer(&t.access_token).await, Err(CoreError::TokenExpired)));
-        let r = h.core.refresh_tokens(&t.refresh_token, &ctx()).await.unwrap();
+        assert!(matches!(
+            h.core.verify_bearer(&t.access_token).await,
+            Err(CoreError::TokenExpired)
+        ));
+        let r = h
+            .core
+            .refresh_tokens(&t.refresh_token, &ctx())
+            .await
+            .unwrap();
         assert_eq!(r.expires_in, 3600);
         assert_ne!(r.access_token, t.access_token);
-        assert_eq!(h.core.verify_bearer(&r.access_token).await.unwrap(), t.auth, "same session");
-        assert!(matches!(h.core.verify_bearer(&t.access_token).await, Err(CoreError::SessionInvalid)), "old access token dies");
+        assert_eq!(
+            h.core.verify_bearer(&r.access_token).await.unwrap(),
+            t.auth,
+            "same session"
+        );
+        assert!(
+            matches!(
+                h.core.verify_bearer(&t.access_token).await,
+                Err(CoreError::SessionInvalid)
+            ),
+            "old access token dies"
+        );
     }
 
     #[tokio::test]
@@ -898,8 +933,15 @@ mod tokens {
         let t = token_login(&h, true).await;
         assert_eq!(t.expires_in, 14 * 24 * 3600);
         h.clock.advance(Duration::days(13));
-        assert!(h.core.verify_bearer(&t.access_token).await.is_ok(), "a long session survives a quiet day");
-        let r = h.core.refresh_tokens(&t.refresh_token, &ctx()).await.unwrap();
+        assert!(
+            h.core.verify_bearer(&t.access_token).await.is_ok(),
+            "a long session survives a quiet day"
+        );
+        let r = h
+            .core
+            .refresh_tokens(&t.refresh_token, &ctx())
+            .await
+            .unwrap();
         assert_eq!(r.expires_in, 14 * 24 * 3600);
     }
 
@@ -910,17 +952,35 @@ mod tokens {
         let t = token_login(&h, false).await;
         let mut fresh = Vec::new();
         for _ in 0..5 {
-            fresh.push(h.core.refresh_tokens(&t.refresh_token, &ctx()).await.unwrap());
+            fresh.push(
+                h.core
+                    .refresh_tokens(&t.refresh_token, &ctx())
+                    .await
+                    .unwrap(),
+            );
         }
         for f in &fresh {
-            assert!(h.core.verify_bearer(&f.access_token).await.is_ok(), "every pair from the grace window works");
+            assert!(
+                h.core.verify_bearer(&f.access_token).await.is_ok(),
+                "every pair from the grace window works"
+            );
         }
         h.clock.advance(Duration::seconds(31));
-        assert!(matches!(h.core.refresh_tokens(&t.refresh_token, &ctx()).await, Err(CoreError::InvalidGrant)));
+        assert!(matches!(
+            h.core.refresh_tokens(&t.refresh_token, &ctx()).await,
+            Err(CoreError::InvalidGrant)
+        ));
         for f in &fresh {
-            assert!(h.core.verify_bearer(&f.access_token).await.is_err(), "a replay after the window revokes the session");
+            assert!(
+                h.core.verify_bearer(&f.access_token).await.is_err(),
+                "a replay after the window revokes the session"
+            );
         }
-        assert!(h.core.refresh_tokens(&fresh[0].refresh_token, &ctx()).await.is_err());
+        assert!(h
+            .core
+            .refresh_tokens(&fresh[0].refresh_token, &ctx())
+            .await
+            .is_err());
     }
 
     #[tokio::test]
@@ -931,10 +991,19 @@ mod tokens {
         let b = token_login(&h, false).await;
         h.core.sign_out(a.auth, &ctx()).await.unwrap();
         assert!(h.core.verify_bearer(&a.access_token).await.is_err());
-        assert!(matches!(h.core.refresh_tokens(&a.refresh_token, &ctx()).await, Err(CoreError::InvalidGrant)));
-        assert!(h.core.verify_bearer(&b.access_token).await.is_ok(), "other sessions survive a logout");
+        assert!(matches!(
+            h.core.refresh_tokens(&a.refresh_token, &ctx()).await,
+            Err(CoreError::InvalidGrant)
+        ));
+        assert!(
+            h.core.verify_bearer(&b.access_token).await.is_ok(),
+            "other sessions survive a logout"
+        );
         h.clock.advance(Duration::seconds(3600 + 8 * 3600 + 1));
-        assert!(matches!(h.core.refresh_tokens(&b.refresh_token, &ctx()).await, Err(CoreError::InvalidGrant)));
+        assert!(matches!(
+            h.core.refresh_tokens(&b.refresh_token, &ctx()).await,
+            Err(CoreError::InvalidGrant)
+        ));
     }
 
     #[tokio::test]
@@ -943,44 +1012,130 @@ mod tokens {
         h.user("tok@example.com", "correct-horse-1").await;
         let a = token_login(&h, false).await;
         let b = token_login(&h, false).await;
-        h.core.change_password(a.auth, &Password::new("correct-horse-1"), &Password::new("another-horse-2"), &ctx()).await.unwrap();
+        h.core
+            .change_password(
+                a.auth,
+                &Password::new("correct-horse-1"),
+                &Password::new("another-horse-2"),
+                &ctx(),
+            )
+            .await
+            .unwrap();
         assert!(h.core.verify_bearer(&a.access_token).await.is_ok());
         assert!(h.core.verify_bearer(&b.access_token).await.is_err());
-        assert!(h.core.refresh_tokens(&b.refresh_token, &ctx()).await.is_err());
+        assert!(h
+            .core
+            .refresh_tokens(&b.refresh_token, &ctx())
+            .await
+            .is_err());
     }
 
     #[tokio::test]
     async fn login_codes_work_once() {
         let h = harness();
         h.user("tok@example.com", "correct-horse-1").await;
-        h.core.request_login_code("tok@example.com", 1800, &ctx()).await.unwrap();
+        h.core
+            .request_login_code("tok@example.com", 1800, &ctx())
+            .await
+            .unwrap();
         let code = h.last_code(OutboxChannel::Mail, "tok@example.com").unwrap();
         let opts = h.core.token_session_options(false);
-        assert!(h.core.sign_in_login_code("tok@example.com", &code, &ctx(), opts).await.is_ok());
-        assert!(matches!(h.core.sign_in_login_code("tok@example.com", &code, &ctx(), opts).await, Err(CoreError::CodeInvalid)));
-        h.core.request_login_code("nobody@example.com", 1800, &ctx()).await.unwrap();
-        assert!(h.last_code(OutboxChannel::Mail, "nobody@example.com").is_none(), "no mail for unknown addresses");
+        assert!(h
+            .core
+            .sign_in_login_code("tok@example.com", &code, &ctx(), opts)
+            .await
+            .is_ok());
+        assert!(matches!(
+            h.core
+                .sign_in_login_code("tok@example.com", &code, &ctx(), opts)
+                .await,
+            Err(CoreError::CodeInvalid)
+        ));
+        h.core
+            .request_login_code("nobody@example.com", 1800, &ctx())
+            .await
+            .unwrap();
+        assert!(
+            h.last_code(OutboxChannel::Mail, "nobody@example.com")
+                .is_none(),
+            "no mail for unknown addresses"
+        );
     }
 
     #[tokio::test]
     async fn email_verification_links_work_once_and_expire() {
         let h = harness();
-        let u = h.core.create_user(CreateUser { email: "ver@example.com".into(), password: Some(Password::new("correct-horse-1")), name: String::new(), username: None, is_admin: false, email_verified: false }, &ctx()).await.unwrap();
-        let s = h.core.sign_in_password("ver@example.com", &Password::new("correct-horse-1"), &ctx(), MULTI).await.unwrap();
-        h.core.start_email_verification(s.auth(), "https://x/verify?d=", 60, &ctx()).await.unwrap();
-        let first = h.store.outbox_messages().last().unwrap().params["link"].as_str().unwrap().to_owned();
-        h.core.start_email_verification(s.auth(), "https://x/verify?d=", 60, &ctx()).await.unwrap();
-        let second = h.store.outbox_messages().last().unwrap().params["link"].as_str().unwrap().to_owned();
+        let u = h
+            .core
+            .create_user(
+                CreateUser {
+                    email: "ver@example.com".into(),
+                    password: Some(Password::new("correct-horse-1")),
+                    name: String::new(),
+                    username: None,
+                    is_admin: false,
+                    email_verified: false,
+                },
+                &ctx(),
+            )
+            .await
+            .unwrap();
+        let s = h
+            .core
+            .sign_in_password(
+                "ver@example.com",
+                &Password::new("correct-horse-1"),
+                &ctx(),
+                MULTI,
+            )
+            .await
+            .unwrap();
+        h.core
+            .start_email_verification(s.auth(), "https://x/verify?d=", 60, &ctx())
+            .await
+            .unwrap();
+        let first = h.store.outbox_messages().last().unwrap().params["link"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        h.core
+            .start_email_verification(s.auth(), "https://x/verify?d=", 60, &ctx())
+            .await
+            .unwrap();
+        let second = h.store.outbox_messages().last().unwrap().params["link"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let token = |l: &str| l.rsplit("d=").next().unwrap().to_owned();
-        assert!(h.core.confirm_email(&token(&first), &ctx()).await.is_err(), "a new link replaces the old one");
+        assert!(
+            h.core.confirm_email(&token(&first), &ctx()).await.is_err(),
+            "a new link replaces the old one"
+        );
         assert!(h.core.confirm_email("garbage", &ctx()).await.is_err());
         h.clock.advance(Duration::seconds(61));
-        assert!(matches!(h.core.confirm_email(&token(&second), &ctx()).await, Err(CoreError::CodeExpired)));
-        h.core.start_email_verification(s.auth(), "https://x/verify?d=", 60, &ctx()).await.unwrap();
-        let third = h.store.outbox_messages().last().unwrap().params["link"].as_str().unwrap().to_owned();
+        assert!(matches!(
+            h.core.confirm_email(&token(&second), &ctx()).await,
+            Err(CoreError::CodeExpired)
+        ));
+        h.core
+            .start_email_verification(s.auth(), "https://x/verify?d=", 60, &ctx())
+            .await
+            .unwrap();
+        let third = h.store.outbox_messages().last().unwrap().params["link"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         h.core.confirm_email(&token(&third), &ctx()).await.unwrap();
         assert!(h.core.user(u.id).await.unwrap().email_verified_at.is_some());
-        assert!(h.core.confirm_email(&token(&third), &ctx()).await.is_ok(), "a second click on a confirmed account succeeds");
-        assert!(matches!(h.core.start_email_verification(s.auth(), "x", 60, &ctx()).await, Err(CoreError::AlreadyVerified)));
+        assert!(
+            h.core.confirm_email(&token(&third), &ctx()).await.is_ok(),
+            "a second click on a confirmed account succeeds"
+        );
+        assert!(matches!(
+            h.core
+                .start_email_verification(s.auth(), "x", 60, &ctx())
+                .await,
+            Err(CoreError::AlreadyVerified)
+        ));
     }
 }

@@ -33,17 +33,31 @@ pub struct IssuedTokens {
 
 impl Core {
     fn token_hash(&self, kind: &[u8], token: &str) -> Vec<u8> {
-        keyed::hash(&self.inner.keys.pepper, &[b"opaque-token", kind, token.as_bytes()])
+        keyed::hash(
+            &self.inner.keys.pepper,
+            &[b"opaque-token", kind, token.as_bytes()],
+        )
     }
 
     /// Session options for a token session: it lives as long as its refresh tokens can.
     pub fn token_session_options(&self, long: bool) -> SessionOptions {
         let t = &self.inner.config.tokens;
-        let lifespan = if long { t.long_access_secs } else { t.access_secs };
-        SessionOptions { single_per_user: false, idle_timeout_secs: Some(lifespan + t.refresh_extra_secs) }
+        let lifespan = if long {
+            t.long_access_secs
+        } else {
+            t.access_secs
+        };
+        SessionOptions {
+            single_per_user: false,
+            idle_timeout_secs: Some(lifespan + t.refresh_extra_secs),
+        }
     }
 
-    async fn issue_pair(&self, auth: AuthContext, lifespan_secs: i64) -> CoreResult<(String, String)> {
+    async fn issue_pair(
+        &self,
+        auth: AuthContext,
+        lifespan_secs: i64,
+    ) -> CoreResult<(String, String)> {
         let now = self.now();
         let access = Uuid::new_v4().to_string();
         let refresh = Uuid::new_v4().to_string();
@@ -68,10 +82,20 @@ impl Core {
     /// [`Core::token_session_options`]).
     pub async fn issue_tokens(&self, signed_in: SignedIn, long: bool) -> CoreResult<IssuedTokens> {
         let t = &self.inner.config.tokens;
-        let lifespan = if long { t.long_access_secs } else { t.access_secs };
+        let lifespan = if long {
+            t.long_access_secs
+        } else {
+            t.access_secs
+        };
         let auth = signed_in.auth();
         let (access_token, refresh_token) = self.issue_pair(auth, lifespan).await?;
-        Ok(IssuedTokens { access_token, refresh_token, expires_in: lifespan, user: signed_in.user, auth })
+        Ok(IssuedTokens {
+            access_token,
+            refresh_token,
+            expires_in: lifespan,
+            user: signed_in.user,
+            auth,
+        })
     }
 
     /// Verifies a bearer access token: unknown, superseded or revoked tokens are
@@ -89,7 +113,10 @@ impl Core {
         if pair.spent_at.is_some() {
             return Err(CoreError::SessionInvalid);
         }
-        let auth = AuthContext { user_id: pair.user_id, session_id: pair.session_id };
+        let auth = AuthContext {
+            user_id: pair.user_id,
+            session_id: pair.session_id,
+        };
         self.verify_session(crate::security::jwt::TokenSubject {
             user_id: auth.user_id,
             session_id: auth.session_id,
@@ -103,7 +130,11 @@ impl Core {
 
     /// Exchanges a refresh token for a new pair in the same session (see the module notes
     /// for the grace window and replay handling).
-    pub async fn refresh_tokens(&self, refresh_token: &str, ctx: &RequestContext) -> CoreResult<IssuedTokens> {
+    pub async fn refresh_tokens(
+        &self,
+        refresh_token: &str,
+        ctx: &RequestContext,
+    ) -> CoreResult<IssuedTokens> {
         if refresh_token.is_empty() || refresh_token.len() > 512 {
             return Err(CoreError::InvalidGrant);
         }
@@ -117,8 +148,14 @@ impl Core {
         if pair.refresh_expires_at <= now {
             return Err(CoreError::InvalidGrant);
         }
-        let auth = AuthContext { user_id: pair.user_id, session_id: pair.session_id };
-        let subject = crate::security::jwt::TokenSubject { user_id: auth.user_id, session_id: auth.session_id };
+        let auth = AuthContext {
+            user_id: pair.user_id,
+            session_id: pair.session_id,
+        };
+        let subject = crate::security::jwt::TokenSubject {
+            user_id: auth.user_id,
+            session_id: auth.session_id,
+        };
         self.verify_session(subject).await.map_err(|e| match e {
             CoreError::SessionInvalid => CoreError::InvalidGrant,
             other => other,
@@ -134,14 +171,30 @@ impl Core {
             let grace = Duration::seconds(self.inner.config.tokens.refresh_grace_secs);
             if now - spent_at > grace {
                 self.revoke_session(auth.session_id).await?;
-                self.audit(Some(auth.user_id), "token.replay", Some(auth.user_id), ctx, "session_revoked",
-                    serde_json::json!({ "session": auth.session_id.to_simple() })).await;
+                self.audit(
+                    Some(auth.user_id),
+                    "token.replay",
+                    Some(auth.user_id),
+                    ctx,
+                    "session_revoked",
+                    serde_json::json!({ "session": auth.session_id.to_simple() }),
+                )
+                .await;
                 return Err(CoreError::InvalidGrant);
             }
         }
-        let user = self.user(auth.user_id).await.map_err(|_| CoreError::InvalidGrant)?;
+        let user = self
+            .user(auth.user_id)
+            .await
+            .map_err(|_| CoreError::InvalidGrant)?;
         let (access_token, refresh_token) = self.issue_pair(auth, pair.lifespan_secs).await?;
-        Ok(IssuedTokens { access_token, refresh_token, expires_in: pair.lifespan_secs, user, auth })
+        Ok(IssuedTokens {
+            access_token,
+            refresh_token,
+            expires_in: pair.lifespan_secs,
+            user,
+            auth,
+        })
     }
 
     /// A stable positive number for the account, for wire formats with numeric user ids.

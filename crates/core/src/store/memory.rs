@@ -515,21 +515,39 @@ impl TodoStore for MemoryStore {}
 impl TokenStore for MemoryStore {
     async fn insert_token_pair(&self, pair: &TokenPair) -> StoreResult<()> {
         let mut st = self.lock();
-        if st.tokens.iter().any(|t| t.access_hash == pair.access_hash || t.refresh_hash == pair.refresh_hash) {
+        if st
+            .tokens
+            .iter()
+            .any(|t| t.access_hash == pair.access_hash || t.refresh_hash == pair.refresh_hash)
+        {
             return Err(StoreError::Conflict(UniqueField::Other));
         }
         st.tokens.push(pair.clone());
         Ok(())
     }
     async fn token_by_access_hash(&self, hash: &[u8]) -> StoreResult<Option<TokenPair>> {
-        Ok(self.lock().tokens.iter().find(|t| t.access_hash == hash).cloned())
+        Ok(self
+            .lock()
+            .tokens
+            .iter()
+            .find(|t| t.access_hash == hash)
+            .cloned())
     }
     async fn token_by_refresh_hash(&self, hash: &[u8]) -> StoreResult<Option<TokenPair>> {
-        Ok(self.lock().tokens.iter().find(|t| t.refresh_hash == hash).cloned())
+        Ok(self
+            .lock()
+            .tokens
+            .iter()
+            .find(|t| t.refresh_hash == hash)
+            .cloned())
     }
     async fn spend_refresh_token(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<bool> {
         let mut st = self.lock();
-        match st.tokens.iter_mut().find(|t| t.id == id && t.spent_at.is_none()) {
+        match st
+            .tokens
+            .iter_mut()
+            .find(|t| t.id == id && t.spent_at.is_none())
+        {
             Some(t) => {
                 t.spent_at = Some(micros(now));
                 Ok(true)

@@ -30,7 +30,9 @@ pub fn error_result(
     non_field: Option<&str>,
     fields: &BTreeMap<String, String>,
 ) -> Value {
-    let for_user = non_field.map(str::to_owned).or_else(|| fields.values().next().cloned());
+    let for_user = non_field
+        .map(str::to_owned)
+        .or_else(|| fields.values().next().cloned());
     json!({
         "error": error,
         "error_description": description,
@@ -44,12 +46,20 @@ pub fn error_result(
 impl ClError {
     /// 460 with a user-facing message not tied to a field.
     pub fn biz(error: &str, message: &str) -> Self {
-        Self { status: biz_status(), body: Some(error_result(error, None, Some(message), &BTreeMap::new())), www_authenticate: None }
+        Self {
+            status: biz_status(),
+            body: Some(error_result(error, None, Some(message), &BTreeMap::new())),
+            www_authenticate: None,
+        }
     }
 
     /// 460 INVALID_INPUT with field messages.
     pub fn fields(fields: BTreeMap<String, String>) -> Self {
-        Self { status: biz_status(), body: Some(error_result("INVALID_INPUT", None, None, &fields)), www_authenticate: None }
+        Self {
+            status: biz_status(),
+            body: Some(error_result("INVALID_INPUT", None, None, &fields)),
+            www_authenticate: None,
+        }
     }
 
     /// 460 INVALID_INPUT with one field message.
@@ -72,7 +82,12 @@ impl ClError {
     pub fn token_user(message: &str) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
-            body: Some(error_result("invalid_request", None, Some(message), &BTreeMap::new())),
+            body: Some(error_result(
+                "invalid_request",
+                None,
+                Some(message),
+                &BTreeMap::new(),
+            )),
             www_authenticate: None,
         }
     }
@@ -81,7 +96,12 @@ impl ClError {
     pub fn token_dev(description: &str) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
-            body: Some(error_result("invalid_request", Some(description), None, &BTreeMap::new())),
+            body: Some(error_result(
+                "invalid_request",
+                Some(description),
+                None,
+                &BTreeMap::new(),
+            )),
             www_authenticate: None,
         }
     }
@@ -93,19 +113,32 @@ impl ClError {
         if let Some(d) = description {
             h.push_str(&format!(",error_description=\"{d}\""));
         }
-        Self { status, body: None, www_authenticate: Some(h) }
+        Self {
+            status,
+            body: None,
+            www_authenticate: Some(h),
+        }
     }
 
     /// Any status with a prepared body.
     pub fn raw(status: StatusCode, body: Value) -> Self {
-        Self { status, body: Some(body), www_authenticate: None }
+        Self {
+            status,
+            body: Some(body),
+            www_authenticate: None,
+        }
     }
 
     /// 404 for an unknown resource.
     pub fn not_found() -> Self {
         Self {
             status: StatusCode::NOT_FOUND,
-            body: Some(error_result("UNKNOWN_SERVER_ERROR", Some("This restful resource doesn't exist"), None, &BTreeMap::new())),
+            body: Some(error_result(
+                "UNKNOWN_SERVER_ERROR",
+                Some("This restful resource doesn't exist"),
+                None,
+                &BTreeMap::new(),
+            )),
             www_authenticate: None,
         }
     }
@@ -114,9 +147,18 @@ impl ClError {
     pub fn internal(cause: &str) -> Self {
         let id = format!("tessera-{}", uuid_like());
         tracing::error!(cause, exception_id = %id, "internal error");
-        let mut body = error_result("UNKNOWN_SERVER_ERROR", Some("internal error"), None, &BTreeMap::new());
+        let mut body = error_result(
+            "UNKNOWN_SERVER_ERROR",
+            Some("internal error"),
+            None,
+            &BTreeMap::new(),
+        );
         body["exception_id"] = Value::String(id);
-        Self { status: biz_status(), body: Some(body), www_authenticate: None }
+        Self {
+            status: biz_status(),
+            body: Some(body),
+            www_authenticate: None,
+        }
     }
 
     /// Maps a core error met outside the token endpoints (460 family).
@@ -124,14 +166,25 @@ impl ClError {
         match err {
             CoreError::InvalidInput(fields) => Self::fields(field_messages(&fields)),
             CoreError::WeakPassword(_) => Self::field("newPassword", WEAK_PASSWORD),
-            CoreError::AccountLocked | CoreError::RateLimited => Self::biz("INVALID_INPUT", TOO_MANY),
-            CoreError::CodeRequestedTooOften => Self::biz("INVALID_INPUT", "Please wait a minute before asking for another code."),
+            CoreError::AccountLocked | CoreError::RateLimited => {
+                Self::biz("INVALID_INPUT", TOO_MANY)
+            }
+            CoreError::CodeRequestedTooOften => Self::biz(
+                "INVALID_INPUT",
+                "Please wait a minute before asking for another code.",
+            ),
             CoreError::CodeInvalid => Self::biz("INVALID_INPUT", "Invalid verification code."),
             CoreError::CodeExpired => Self::biz("INVALID_INPUT", "Verification code expired."),
-            CoreError::PasswordMismatch => Self::biz("INVALID_INPUT", "The current password you input is wrong"),
-            CoreError::AlreadyVerified => Self::biz("ILLEGAL_STATUS", "Your email is already verified."),
+            CoreError::PasswordMismatch => {
+                Self::biz("INVALID_INPUT", "The current password you input is wrong")
+            }
+            CoreError::AlreadyVerified => {
+                Self::biz("ILLEGAL_STATUS", "Your email is already verified.")
+            }
             CoreError::NotFound => Self::biz("NO_RECORD", "No such record."),
-            CoreError::EmailTaken => Self::biz("RECORD_ALREADY_EXISTS", "This email already exists"),
+            CoreError::EmailTaken => {
+                Self::biz("RECORD_ALREADY_EXISTS", "This email already exists")
+            }
             CoreError::Internal(cause) => Self::internal(&cause),
             other => Self::biz("INVALID_INPUT", &other.to_string()),
         }
@@ -141,7 +194,8 @@ impl ClError {
 /// Shown when lockout or rate limits refuse a request.
 pub const TOO_MANY: &str = "Too many attempts. Please try again later.";
 /// Shown when a new password breaks Tessera's policy (on top of the original's pattern).
-pub const WEAK_PASSWORD: &str = "Password is too weak: use at least 8 characters and not a common password.";
+pub const WEAK_PASSWORD: &str =
+    "Password is too weak: use at least 8 characters and not a common password.";
 
 fn field_messages(fields: &[FieldError]) -> BTreeMap<String, String> {
     fields
@@ -169,7 +223,10 @@ impl IntoResponse for ClError {
             Some(b) => (self.status, axum::Json(b)).into_response(),
             None => self.status.into_response(),
         };
-        if let Some(h) = self.www_authenticate.and_then(|h| HeaderValue::from_str(&h).ok()) {
+        if let Some(h) = self
+            .www_authenticate
+            .and_then(|h| HeaderValue::from_str(&h).ok())
+        {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, h);
         }
         res

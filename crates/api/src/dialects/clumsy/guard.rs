@@ -22,34 +22,69 @@ pub struct Bearer(pub AuthContext);
 
 async fn check(parts: &Parts, state: &AppState) -> Result<Option<Bearer>, ClError> {
     let realm = realm(state);
-    let Some(raw) = parts.headers.get(header::AUTHORIZATION) else { return Ok(None) };
+    let Some(raw) = parts.headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
     let Ok(raw) = raw.to_str() else {
-        return Err(ClError::guard(&realm, StatusCode::BAD_REQUEST, "invalid_request", Some("Incorrect authorization method.")));
+        return Err(ClError::guard(
+            &realm,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            Some("Incorrect authorization method."),
+        ));
     };
     if raw.trim().is_empty() {
         return Ok(None);
     }
     let Some(token) = raw.strip_prefix("Bearer ") else {
-        return Err(ClError::guard(&realm, StatusCode::BAD_REQUEST, "invalid_request", Some("Incorrect authorization method.")));
+        return Err(ClError::guard(
+            &realm,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            Some("Incorrect authorization method."),
+        ));
     };
     let token = token.trim();
     if token.is_empty() {
-        return Err(ClError::guard(&realm, StatusCode::BAD_REQUEST, "invalid_request", Some("Missing required parameter.")));
+        return Err(ClError::guard(
+            &realm,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            Some("Missing required parameter."),
+        ));
     }
     match state.core.verify_bearer(token).await {
         Ok(auth) => Ok(Some(Bearer(auth))),
-        Err(CoreError::TokenExpired) => Err(ClError::guard(&realm, StatusCode::UNAUTHORIZED, "expired_token", None)),
+        Err(CoreError::TokenExpired) => Err(ClError::guard(
+            &realm,
+            StatusCode::UNAUTHORIZED,
+            "expired_token",
+            None,
+        )),
         Err(CoreError::Internal(cause)) => Err(ClError::internal(&cause)),
-        Err(_) => Err(ClError::guard(&realm, StatusCode::UNAUTHORIZED, "invalid_token", None)),
+        Err(_) => Err(ClError::guard(
+            &realm,
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            None,
+        )),
     }
 }
 
 impl FromRequestParts<AppState> for Bearer {
     type Rejection = ClError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         check(parts, state).await?.ok_or_else(|| {
-            ClError::guard(&realm(state), StatusCode::BAD_REQUEST, "invalid_request", Some("Missing auth token"))
+            ClError::guard(
+                &realm(state),
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                Some("Missing auth token"),
+            )
         })
     }
 }
@@ -57,7 +92,10 @@ impl FromRequestParts<AppState> for Bearer {
 impl OptionalFromRequestParts<AppState> for Bearer {
     type Rejection = ClError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
         check(parts, state).await
     }
 }

@@ -25,7 +25,12 @@ struct TokenForm(Fields);
 
 impl TokenForm {
     fn get(&self, name: &'static str) -> Option<String> {
-        self.0.opt_str(name).ok().flatten().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+        self.0
+            .opt_str(name)
+            .ok()
+            .flatten()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
     }
 }
 
@@ -35,11 +40,16 @@ fn form(headers: &HeaderMap, body: Body) -> Result<TokenForm, ClError> {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
-        return Err(ClError::oauth("invalid_request", "Bad request content type. Expecting: application/x-www-form-urlencoded"));
+        return Err(ClError::oauth(
+            "invalid_request",
+            "Bad request content type. Expecting: application/x-www-form-urlencoded",
+        ));
     }
     match body.0 {
         Ok(f) => Ok(TokenForm(f)),
-        Err(BodyError::TooLarge) => Err(ClError::oauth("invalid_request", "Request body too large")),
+        Err(BodyError::TooLarge) => {
+            Err(ClError::oauth("invalid_request", "Request body too large"))
+        }
         Err(_) => Err(ClError::oauth("invalid_request", "Malformed form body")),
     }
 }
@@ -47,10 +57,19 @@ fn form(headers: &HeaderMap, body: Body) -> Result<TokenForm, ClError> {
 /// Oltu's checks for a password-grant request: grant type, then required parameters.
 fn password_grant(f: &TokenForm, extra: &[&'static str]) -> Result<(String, String), ClError> {
     let Some(grant) = f.get("grant_type") else {
-        return Err(ClError::oauth("invalid_request", "Missing grant_type parameter value"));
+        return Err(ClError::oauth(
+            "invalid_request",
+            "Missing grant_type parameter value",
+        ));
     };
-    if !matches!(grant.as_str(), "password" | "authorization_code" | "refresh_token") {
-        return Err(ClError::oauth("invalid_request", "Invalid grant_type parameter value"));
+    if !matches!(
+        grant.as_str(),
+        "password" | "authorization_code" | "refresh_token"
+    ) {
+        return Err(ClError::oauth(
+            "invalid_request",
+            "Invalid grant_type parameter value",
+        ));
     }
     let missing: Vec<&str> = ["username", "password"]
         .iter()
@@ -59,12 +78,21 @@ fn password_grant(f: &TokenForm, extra: &[&'static str]) -> Result<(String, Stri
         .filter(|k| f.get(k).is_none())
         .collect();
     if !missing.is_empty() {
-        return Err(ClError::oauth("invalid_request", &format!("Missing parameters: {}", missing.join(" "))));
+        return Err(ClError::oauth(
+            "invalid_request",
+            &format!("Missing parameters: {}", missing.join(" ")),
+        ));
     }
     if grant != "password" {
-        return Err(ClError::oauth("unsupported_grant_type", "the grant_type has to be 'password' "));
+        return Err(ClError::oauth(
+            "unsupported_grant_type",
+            "the grant_type has to be 'password' ",
+        ));
     }
-    Ok((f.get("username").unwrap_or_default(), f.get("password").unwrap_or_default()))
+    Ok((
+        f.get("username").unwrap_or_default(),
+        f.get("password").unwrap_or_default(),
+    ))
 }
 
 async fn token_result(st: &AppState, t: IssuedTokens) -> Result<Response, ClError> {
@@ -94,14 +122,24 @@ fn sign_in_error(e: CoreError) -> ClError {
 }
 
 /// `POST /token/new/local`: e-mail and password; `long_session=true` for 14 days.
-pub async fn new_local(State(st): State<AppState>, client: Client, headers: HeaderMap, body: Body) -> Result<Response, ClError> {
+pub async fn new_local(
+    State(st): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ClError> {
     let f = form(&headers, body)?;
     let (email, password) = password_grant(&f, &[])?;
     let long = f.get("long_session").as_deref() == Some("true");
     let opts = st.core.token_session_options(long);
     let s = st
         .core
-        .sign_in_password(&email, &Password::new(password), &client.context(DIALECT), opts)
+        .sign_in_password(
+            &email,
+            &Password::new(password),
+            &client.context(DIALECT),
+            opts,
+        )
         .await
         .map_err(sign_in_error)?;
     let t = st.core.issue_tokens(s, long).await.map_err(ClError::core)?;
@@ -109,7 +147,12 @@ pub async fn new_local(State(st): State<AppState>, client: Client, headers: Head
 }
 
 /// `POST /token/new/by-register/local`: creates a local account and signs it in.
-pub async fn register(State(st): State<AppState>, client: Client, headers: HeaderMap, body: Body) -> Result<Response, ClError> {
+pub async fn register(
+    State(st): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ClError> {
     let f = form(&headers, body)?;
     let (email, password) = password_grant(&f, &[])?;
     if !password_pattern_ok(&password) {
@@ -125,13 +168,21 @@ pub async fn register(State(st): State<AppState>, client: Client, headers: Heade
         is_admin: false,
         email_verified: false,
     };
-    let s = st.core.register(req, &ctx, opts).await.map_err(|e| match e {
-        CoreError::InvalidInput(_) => ClError::token_user("Please input a valid email"),
-        CoreError::EmailTaken => ClError::token_user("This email already exists"),
-        CoreError::WeakPassword(_) => token_field("password", WEAK_PASSWORD),
-        other => sign_in_error(other),
-    })?;
-    let t = st.core.issue_tokens(s, false).await.map_err(ClError::core)?;
+    let s = st
+        .core
+        .register(req, &ctx, opts)
+        .await
+        .map_err(|e| match e {
+            CoreError::InvalidInput(_) => ClError::token_user("Please input a valid email"),
+            CoreError::EmailTaken => ClError::token_user("This email already exists"),
+            CoreError::WeakPassword(_) => token_field("password", WEAK_PASSWORD),
+            other => sign_in_error(other),
+        })?;
+    let t = st
+        .core
+        .issue_tokens(s, false)
+        .await
+        .map_err(ClError::core)?;
     token_result(&st, t).await
 }
 
@@ -144,7 +195,11 @@ fn token_field(field: &str, message: &str) -> ClError {
 
 /// `POST /token/random-code/new/local` `{email}`: e-mails a sign-in code (same answer for
 /// unknown addresses).
-pub async fn new_random_code(State(st): State<AppState>, client: Client, body: Body) -> Result<Response, ClError> {
+pub async fn new_random_code(
+    State(st): State<AppState>,
+    client: Client,
+    body: Body,
+) -> Result<Response, ClError> {
     let f = super::json_fields(body)?;
     let email = super::required(&f, "email", "Please input email")?;
     st.core
@@ -155,7 +210,12 @@ pub async fn new_random_code(State(st): State<AppState>, client: Client, body: B
 }
 
 /// `POST /token/new/by-random-code/local`: e-mail and the e-mailed code.
-pub async fn by_random_code(State(st): State<AppState>, client: Client, headers: HeaderMap, body: Body) -> Result<Response, ClError> {
+pub async fn by_random_code(
+    State(st): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ClError> {
     let f = form(&headers, body)?;
     let (email, code) = password_grant(&f, &[])?;
     let opts = st.core.token_session_options(false);
@@ -164,26 +224,54 @@ pub async fn by_random_code(State(st): State<AppState>, client: Client, headers:
         .sign_in_login_code(&email, &code, &client.context(DIALECT), opts)
         .await
         .map_err(sign_in_error)?;
-    let t = st.core.issue_tokens(s, false).await.map_err(ClError::core)?;
+    let t = st
+        .core
+        .issue_tokens(s, false)
+        .await
+        .map_err(ClError::core)?;
     token_result(&st, t).await
 }
 
 /// `POST /token/refresh`: `grant_type=refresh_token&refresh_token=...`; rotates both tokens.
-pub async fn refresh(State(st): State<AppState>, client: Client, headers: HeaderMap, body: Body) -> Result<Response, ClError> {
+pub async fn refresh(
+    State(st): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ClError> {
     let f = form(&headers, body)?;
     let Some(grant) = f.get("grant_type") else {
-        return Err(ClError::oauth("invalid_request", "Missing grant_type parameter value"));
+        return Err(ClError::oauth(
+            "invalid_request",
+            "Missing grant_type parameter value",
+        ));
     };
-    if !matches!(grant.as_str(), "password" | "authorization_code" | "refresh_token") {
-        return Err(ClError::oauth("invalid_request", "Invalid grant_type parameter value"));
+    if !matches!(
+        grant.as_str(),
+        "password" | "authorization_code" | "refresh_token"
+    ) {
+        return Err(ClError::oauth(
+            "invalid_request",
+            "Invalid grant_type parameter value",
+        ));
     }
     let Some(refresh_token) = f.get("refresh_token") else {
-        return Err(ClError::oauth("invalid_request", "Missing parameters: refresh_token"));
+        return Err(ClError::oauth(
+            "invalid_request",
+            "Missing parameters: refresh_token",
+        ));
     };
     if grant != "refresh_token" {
-        return Err(ClError::oauth("unsupported_grant_type", "the grant_type has to be 'refresh_token' "));
+        return Err(ClError::oauth(
+            "unsupported_grant_type",
+            "the grant_type has to be 'refresh_token' ",
+        ));
     }
-    match st.core.refresh_tokens(&refresh_token, &client.context(DIALECT)).await {
+    match st
+        .core
+        .refresh_tokens(&refresh_token, &client.context(DIALECT))
+        .await
+    {
         Ok(t) => token_result(&st, t).await,
         Err(CoreError::Internal(cause)) => Err(ClError::internal(&cause)),
         Err(_) => Err(ClError::token_dev("invalid refresh token")),
@@ -191,9 +279,16 @@ pub async fn refresh(State(st): State<AppState>, client: Client, headers: Header
 }
 
 /// `POST /token/delete`: ends the token's session; silent without a token.
-pub async fn delete(State(st): State<AppState>, client: Client, bearer: Option<Bearer>) -> Result<Response, ClError> {
+pub async fn delete(
+    State(st): State<AppState>,
+    client: Client,
+    bearer: Option<Bearer>,
+) -> Result<Response, ClError> {
     if let Some(Bearer(auth)) = bearer {
-        st.core.sign_out(auth, &client.context(DIALECT)).await.map_err(ClError::core)?;
+        st.core
+            .sign_out(auth, &client.context(DIALECT))
+            .await
+            .map_err(ClError::core)?;
     }
     Ok(super::empty())
 }
@@ -207,4 +302,3 @@ pub async fn protected(_b: Bearer) -> Response {
 pub fn unsupported_source(source: &str) -> ClError {
     ClError::token_dev(&format!("unsupported source: {source}"))
 }
-

@@ -23,10 +23,16 @@ const VERIFY_TTL_SECS: i64 = 14 * 24 * 3600;
 /// `GET /user/profile/me`.
 pub async fn me(State(st): State<AppState>, Bearer(auth): Bearer) -> Result<Response, ClError> {
     let u = st.core.user(auth.user_id).await.map_err(|_| {
-        ClError::guard(&super::guard::realm(&st), StatusCode::BAD_REQUEST, "invalid_request", Some("Missing auth token"))
+        ClError::guard(
+            &super::guard::realm(&st),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            Some("Missing auth token"),
+        )
     })?;
     let id = st.core.user_number(u.id).await.map_err(ClError::core)?;
-    let ms = |t: time::OffsetDateTime| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+    let ms =
+        |t: time::OffsetDateTime| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
     Ok(Json(json!({
         "id": id,
         "createdAt": ms(u.created_at),
@@ -41,20 +47,43 @@ pub async fn me(State(st): State<AppState>, Bearer(auth): Bearer) -> Result<Resp
 }
 
 /// `POST /user/password/update/local` `{currentPassword, newPassword}`: other sessions end.
-pub async fn change_password(State(st): State<AppState>, client: Client, Bearer(auth): Bearer, body: Body) -> Result<Response, ClError> {
+pub async fn change_password(
+    State(st): State<AppState>,
+    client: Client,
+    Bearer(auth): Bearer,
+    body: Body,
+) -> Result<Response, ClError> {
     let f = json_fields(body)?;
     let mut errors = std::collections::BTreeMap::new();
-    let current = f.opt_str("currentPassword").ok().flatten().filter(|s| !s.is_empty());
-    let new = f.opt_str("newPassword").ok().flatten().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let current = f
+        .opt_str("currentPassword")
+        .ok()
+        .flatten()
+        .filter(|s| !s.is_empty());
+    let new = f
+        .opt_str("newPassword")
+        .ok()
+        .flatten()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
     if current.is_none() {
-        errors.insert("currentPassword".to_owned(), "Please input current password.".to_owned());
+        errors.insert(
+            "currentPassword".to_owned(),
+            "Please input current password.".to_owned(),
+        );
     }
     match &new {
         None => {
-            errors.insert("newPassword".to_owned(), "Please input the new password.".to_owned());
+            errors.insert(
+                "newPassword".to_owned(),
+                "Please input the new password.".to_owned(),
+            );
         }
         Some(p) if !password_pattern_ok(p) => {
-            errors.insert("newPassword".to_owned(), NEW_PASSWORD_PATTERN_TIP.to_owned());
+            errors.insert(
+                "newPassword".to_owned(),
+                NEW_PASSWORD_PATTERN_TIP.to_owned(),
+            );
         }
         Some(_) => {}
     }
@@ -63,17 +92,32 @@ pub async fn change_password(State(st): State<AppState>, client: Client, Bearer(
     }
     let user = st.core.user(auth.user_id).await.map_err(ClError::core)?;
     if user.password_hash.is_none() {
-        return Err(ClError::biz("INVALID_INPUT", &format!("You are a {} user and cannot change password", user.source.0)));
+        return Err(ClError::biz(
+            "INVALID_INPUT",
+            &format!(
+                "You are a {} user and cannot change password",
+                user.source.0
+            ),
+        ));
     }
     st.core
-        .change_password(auth, &Password::new(current.unwrap_or_default()), &Password::new(new.unwrap_or_default()), &client.context(DIALECT))
+        .change_password(
+            auth,
+            &Password::new(current.unwrap_or_default()),
+            &Password::new(new.unwrap_or_default()),
+            &client.context(DIALECT),
+        )
         .await
         .map_err(ClError::core)?;
     Ok(empty())
 }
 
 /// `POST /user/email-verification-process/new`: mails a confirmation link.
-pub async fn verification_new(State(st): State<AppState>, client: Client, Bearer(auth): Bearer) -> Result<Response, ClError> {
+pub async fn verification_new(
+    State(st): State<AppState>,
+    client: Client,
+    Bearer(auth): Bearer,
+) -> Result<Response, ClError> {
     let base = format!(
         "{}/fo/rest/user/email-verification-process/verify?d=",
         st.config.public_url.trim_end_matches('/')
@@ -90,9 +134,21 @@ fn plain(status: StatusCode, text: &'static str) -> Response {
 }
 
 /// `GET /user/email-verification-process/verify?d=`: plain text, as the original.
-pub async fn verification_verify(State(st): State<AppState>, client: Client, RawQuery(q): RawQuery) -> Response {
-    let d = Fields::from_query(q.as_deref()).opt_str("d").ok().flatten().unwrap_or_default();
-    match st.core.confirm_email(d.trim(), &client.context(DIALECT)).await {
+pub async fn verification_verify(
+    State(st): State<AppState>,
+    client: Client,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let d = Fields::from_query(q.as_deref())
+        .opt_str("d")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    match st
+        .core
+        .confirm_email(d.trim(), &client.context(DIALECT))
+        .await
+    {
         Ok(()) => plain(StatusCode::OK, "Email address verified."),
         Err(CoreError::CodeExpired) => plain(biz_status(), "The link has expired."),
         Err(CoreError::Internal(cause)) => {
@@ -105,7 +161,11 @@ pub async fn verification_verify(State(st): State<AppState>, client: Client, Raw
 
 /// `POST /user/password/forget-password-verify-code/new` `{email}`: mails a reset code
 /// (same answer for unknown addresses).
-pub async fn forget_new(State(st): State<AppState>, client: Client, body: Body) -> Result<Response, ClError> {
+pub async fn forget_new(
+    State(st): State<AppState>,
+    client: Client,
+    body: Body,
+) -> Result<Response, ClError> {
     let f = json_fields(body)?;
     let email = required(&f, "email", "please input email")?;
     st.core
@@ -119,18 +179,37 @@ pub async fn forget_new(State(st): State<AppState>, client: Client, body: Body) 
 pub async fn forget_validate(State(st): State<AppState>, body: Body) -> Result<Response, ClError> {
     let f = json_fields(body)?;
     let (email, code) = email_and_code(&f)?;
-    st.core.check_password_reset_code(&email, &code).await.map_err(ClError::core)?;
+    st.core
+        .check_password_reset_code(&email, &code)
+        .await
+        .map_err(ClError::core)?;
     Ok(empty())
 }
 
 /// `POST /user/password/forget-password-flow/update` `{email, verifyCode, newPassword}`.
-pub async fn forget_update(State(st): State<AppState>, client: Client, body: Body) -> Result<Response, ClError> {
+pub async fn forget_update(
+    State(st): State<AppState>,
+    client: Client,
+    body: Body,
+) -> Result<Response, ClError> {
     let f = json_fields(body)?;
     let (email, code) = email_and_code(&f)?;
-    let new = f.opt_str("newPassword").ok().flatten().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let new = f
+        .opt_str("newPassword")
+        .ok()
+        .flatten()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
     let new = match new {
-        None => return Err(ClError::field("newPassword", "Please input the new password.")),
-        Some(p) if !password_pattern_ok(&p) => return Err(ClError::field("newPassword", NEW_PASSWORD_PATTERN_TIP)),
+        None => {
+            return Err(ClError::field(
+                "newPassword",
+                "Please input the new password.",
+            ))
+        }
+        Some(p) if !password_pattern_ok(&p) => {
+            return Err(ClError::field("newPassword", NEW_PASSWORD_PATTERN_TIP))
+        }
         Some(p) => p,
     };
     st.core
@@ -142,13 +221,24 @@ pub async fn forget_update(State(st): State<AppState>, client: Client, body: Bod
 
 fn email_and_code(f: &Fields) -> Result<(String, String), ClError> {
     let mut errors = std::collections::BTreeMap::new();
-    let email = f.opt_str("email").ok().flatten().filter(|s| !s.trim().is_empty());
-    let code = f.opt_str("verifyCode").ok().flatten().filter(|s| !s.trim().is_empty());
+    let email = f
+        .opt_str("email")
+        .ok()
+        .flatten()
+        .filter(|s| !s.trim().is_empty());
+    let code = f
+        .opt_str("verifyCode")
+        .ok()
+        .flatten()
+        .filter(|s| !s.trim().is_empty());
     if email.is_none() {
         errors.insert("email".to_owned(), "Please input email.".to_owned());
     }
     if code.is_none() {
-        errors.insert("verifyCode".to_owned(), "Please input the verification code you received.".to_owned());
+        errors.insert(
+            "verifyCode".to_owned(),
+            "Please input the verification code you received.".to_owned(),
+        );
     }
     if !errors.is_empty() {
         return Err(ClError::fields(errors));
