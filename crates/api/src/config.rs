@@ -58,20 +58,12 @@ impl Default for WeplanxConfig {
 }
 
 /// clumsy-tools dialect options.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClumsyConfig {
     /// Origins allowed by CORS, `;`-separated (`*` for any), as the original's
     /// `corsAllowedOrigins`; empty = no CORS headers.
     pub cors_allowed_origins: String,
-}
-
-impl Default for ClumsyConfig {
-    fn default() -> Self {
-        Self {
-            cors_allowed_origins: String::new(),
-        }
-    }
 }
 
 /// Everything the HTTP layer reads.

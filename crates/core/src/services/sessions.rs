@@ -36,7 +36,7 @@ struct Cached {
 }
 
 /// Per-node cache of live sessions (bounded). When the store is shared by several nodes,
-/// entries are also re-checked against the store after [`SHARED_REVALIDATE_SECS`], which
+/// entries are also re-checked against the store after `SHARED_REVALIDATE_SECS`, which
 /// bounds staleness should a revocation broadcast be lost.
 #[derive(Debug)]
 pub struct SessionCache {

@@ -297,8 +297,3 @@ pub async fn delete(
 pub async fn protected(_b: Bearer) -> Response {
     super::empty()
 }
-
-/// Social sign-in endpoints before an identity provider is configured for `source`.
-pub fn unsupported_source(source: &str) -> ClError {
-    ClError::token_dev(&format!("unsupported source: {source}"))
-}
