@@ -1,10 +1,227 @@
 //! OpenAPI documents of every dialect and a vendored Swagger UI at `/docs`.
+//!
+//! The Swagger UI assets are compiled in from the `utoipa-swagger-ui-vendored` crate (the
+//! `vendored` feature of `utoipa-swagger-ui`): its build script takes that bundled zip and
+//! never downloads anything, whatever `SWAGGER_UI_DOWNLOAD_URL` says.
+//!
+//! Each document is also committed under `crates/api/openapi/`; the tests below fail when
+//! the generated document and the committed file differ. Regenerate with
+//! `UPDATE_OPENAPI=1 cargo test -p tessera-api docs::`.
 
 use axum::Router;
+use utoipa_swagger_ui::SwaggerUi;
 
+use crate::dialects::weplanx;
 use crate::AppState;
+
+/// Where the weplanx document is served.
+pub const WEPLANX_JSON: &str = "/openapi/weplanx.json";
+
+/// Where the Swagger UI is served (`/docs` redirects to `/docs/`).
+pub const UI_PATH: &str = "/docs";
 
 /// `/openapi/<dialect>.json` and `/docs`.
 pub fn router() -> Router<AppState> {
-    Router::new()
+    routes()
+}
+
+/// The docs routes for any state (they use none).
+fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    SwaggerUi::new(UI_PATH)
+        .url(WEPLANX_JSON, weplanx::openapi::document())
+        .into()
+}
+
+/// A document as committed: pretty-printed JSON (keys in a stable order: utoipa keeps
+/// paths, properties and components in sorted maps) with a final newline.
+pub fn render(doc: &utoipa::openapi::OpenApi) -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(doc)?;
+    text.push('\n');
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::path::PathBuf;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt;
+    use serde_json::Value;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    fn snapshot_path(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("openapi")
+            .join(name)
+    }
+
+    /// Compares a generated document with its committed snapshot; `UPDATE_OPENAPI=1`
+    /// rewrites the snapshot instead.
+    fn check_snapshot(name: &str, doc: &utoipa::openapi::OpenApi) {
+        let path = snapshot_path(name);
+        let generated = render(doc).unwrap();
+        if std::env::var_os("UPDATE_OPENAPI").is_some_and(|v| !v.is_empty() && v != "0") {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &generated).unwrap();
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed != generated {
+            let line = committed
+                .lines()
+                .zip(generated.lines())
+                .position(|(a, b)| a != b)
+                .map_or_else(
+                    || committed.lines().count().min(generated.lines().count()) + 1,
+                    |i| i + 1,
+                );
+            panic!(
+                "the OpenAPI document drifted from {} (first difference at line {line}).\n\
+                 If the change is intended, regenerate the file with\n\
+                 \n    UPDATE_OPENAPI=1 cargo test -p tessera-api docs::\n\n\
+                 and commit it.",
+                path.display()
+            );
+        }
+    }
+
+    #[test]
+    fn weplanx_snapshot_is_current() {
+        check_snapshot("weplanx.json", &weplanx::openapi::document());
+    }
+
+    /// Every (method, path) of `dialects::weplanx::router` (mod.rs), in OpenAPI path
+    /// syntax, in the order of mod.rs. Keep in step with mod.rs by hand. The DELETE routes
+    /// on the static `/user/password`, `/user/phone` and `/user/totp` paths (axum prefers
+    /// them over `/user/{key}`) are described as operations of their own, since OpenAPI
+    /// also matches a static path before a template; `/user/{key}` is left with `lark`.
+    const WEPLANX_ROUTES: &[(&str, &str)] = &[
+        ("get", "/"),
+        ("post", "/login"),
+        ("get", "/login/sms"),
+        ("post", "/login/sms"),
+        ("post", "/login/totp"),
+        ("get", "/forget_code"),
+        ("post", "/forget_reset"),
+        ("get", "/verify"),
+        ("get", "/refresh_code"),
+        ("post", "/refresh_token"),
+        ("post", "/logout"),
+        ("get", "/user"),
+        ("patch", "/user"),
+        ("post", "/user/password"),
+        ("delete", "/user/password"),
+        ("get", "/user/phone_code"),
+        ("post", "/user/phone"),
+        ("delete", "/user/phone"),
+        ("get", "/user/totp"),
+        ("post", "/user/totp"),
+        ("delete", "/user/totp"),
+        ("delete", "/user/{key}"),
+        ("get", "/options"),
+    ];
+
+    const METHODS: &[&str] = &[
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
+
+    #[test]
+    fn weplanx_document_covers_every_route_and_nothing_else() {
+        let doc = serde_json::to_value(weplanx::openapi::document()).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let paths = doc["paths"].as_object().unwrap();
+        for (method, path) in WEPLANX_ROUTES {
+            assert!(
+                paths.get(*path).and_then(|p| p.get(*method)).is_some(),
+                "{} {path} is routed but not described",
+                method.to_uppercase()
+            );
+        }
+        for (path, item) in paths {
+            for method in METHODS {
+                if item.get(*method).is_some() {
+                    assert!(
+                        WEPLANX_ROUTES.contains(&(*method, path.as_str())),
+                        "{} {path} is described but not routed",
+                        method.to_uppercase()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn weplanx_unsafe_methods_document_csrf_and_authenticated_ones_the_cookie() {
+        let doc = serde_json::to_value(weplanx::openapi::document()).unwrap();
+        assert_eq!(
+            doc["components"]["securitySchemes"]["cookie"],
+            serde_json::json!({
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "TOKEN",
+                "description": doc["components"]["securitySchemes"]["cookie"]["description"],
+            })
+        );
+        for (method, path) in WEPLANX_ROUTES {
+            let op = &doc["paths"][*path][*method];
+            let has_xsrf = op["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == "X-XSRF-TOKEN"));
+            assert_eq!(has_xsrf, *method != "get", "{method} {path}");
+            if *method != "get" {
+                let csrf = op["responses"]["400"]["content"]["application/json"]["schema"]["$ref"]
+                    .as_str()
+                    .unwrap_or_default();
+                assert!(csrf.ends_with("/ClientErrorOrCsrf"), "{method} {path}");
+            }
+            let authed = op.get("security").is_some();
+            assert_eq!(
+                authed,
+                op["responses"].get("401").is_some(),
+                "{method} {path}: security and 401 go together"
+            );
+        }
+    }
+
+    async fn get(path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        // The docs routes do not touch the state, so they are checked without one.
+        let res = routes::<()>()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        (status, headers, body)
+    }
+
+    #[tokio::test]
+    async fn serves_the_document_and_the_ui() {
+        let (status, _, body) = get(WEPLANX_JSON).await;
+        assert_eq!(status, StatusCode::OK);
+        let served: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            served,
+            serde_json::to_value(weplanx::openapi::document()).unwrap()
+        );
+
+        let (status, headers, _) = get(UI_PATH).await;
+        assert!(status.is_redirection(), "{status}");
+        assert_eq!(headers["location"], "/docs/");
+
+        let (status, _, body) = get("/docs/").await;
+        assert_eq!(status, StatusCode::OK);
+        let html = String::from_utf8(body).unwrap();
+        assert!(html.contains("swagger-ui"), "{html}");
+
+        let (status, _, body) = get("/docs/swagger-initializer.js").await;
+        assert_eq!(status, StatusCode::OK);
+        let js = String::from_utf8(body).unwrap();
+        assert!(js.contains(WEPLANX_JSON), "{js}");
+    }
 }
