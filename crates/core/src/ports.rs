@@ -53,3 +53,123 @@ pub trait SmsTransport: Send + Sync {
 pub type SharedMail = Arc<dyn MailTransport>;
 /// Shared SMS transport.
 pub type SharedSms = Arc<dyn SmsTransport>;
+
+// ---------------------------------------------------------------------------------------
+// Identity ports: how the core asks an external identity provider (Google, Facebook) who
+// a social token or authorization code belongs to. Adapters live in `tessera-identity`.
+
+/// The kind of client that obtained a social token or code; it picks the provider-side
+/// client id (and, for the code flow, the secret and the default redirect URI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClientType {
+    /// An installed application (the original's `googleClientId`).
+    Desktop,
+    /// A browser application (the original's `googleWebClientId`).
+    Web,
+    /// A mobile application; it only uses the token flow.
+    Mobile,
+}
+
+impl ClientType {
+    /// Parses the path segment `desktop`, `web` or `mobile` (exact, lower case).
+    ///
+    /// # Errors
+    /// [`IdentityError::Unsupported`] with `unsupported client type: <s>`.
+    pub fn parse(s: &str) -> Result<Self, IdentityError> {
+        match s {
+            "desktop" => Ok(Self::Desktop),
+            "web" => Ok(Self::Web),
+            "mobile" => Ok(Self::Mobile),
+            other => Err(IdentityError::Unsupported(format!(
+                "unsupported client type: {other}"
+            ))),
+        }
+    }
+
+    /// The path spelling: `desktop`, `web` or `mobile`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Desktop => "desktop",
+            Self::Web => "web",
+            Self::Mobile => "mobile",
+        }
+    }
+}
+
+impl std::str::FromStr for ClientType {
+    type Err = IdentityError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl std::fmt::Display for ClientType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who an external provider says the token's holder is. Only built from a verified token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalIdentity {
+    /// The provider's name: `google` or `facebook`.
+    pub provider: String,
+    /// The provider's stable user id (Google `sub`, Facebook `id`).
+    pub subject: String,
+    /// The e-mail address the provider gave.
+    pub email: String,
+    /// Whether the provider vouches for the address (Google `email_verified`; Facebook only
+    /// returns confirmed addresses, so always true there).
+    pub email_verified: bool,
+    /// Display name, when the provider gave one.
+    pub name: Option<String>,
+}
+
+/// Why a social token or code could not be turned into an [`ExternalIdentity`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    /// Bad, expired or foreign token or code (wrong signature, audience or issuer). The
+    /// client's fault: do not retry with the same input.
+    #[error("invalid token or code: {0}")]
+    Invalid(String),
+    /// The token is valid but carries no e-mail (the client asked for the wrong scope).
+    #[error("the provider returned no e-mail address")]
+    NoEmail,
+    /// The provider did not answer, or answered with a server error: worth retrying.
+    #[error("identity provider unavailable: {0}")]
+    Unavailable(String),
+    /// A combination this server does not support (mobile + code flow, unknown client type).
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// The server's own configuration is wrong (e.g. the provider rejects our client secret).
+    #[error("identity provider misconfigured: {0}")]
+    Misconfigured(String),
+}
+
+/// Verifies social tokens and exchanges authorization codes with one external provider.
+#[async_trait]
+pub trait IdentityProvider: Send + Sync {
+    /// The provider's name as used in paths and on users: `google` or `facebook`.
+    fn name(&self) -> &'static str;
+
+    /// Verifies a token the client obtained itself (Google: ID token; Facebook: access
+    /// token) and returns whom it identifies.
+    async fn verify_token(
+        &self,
+        client: ClientType,
+        token: &str,
+    ) -> Result<ExternalIdentity, IdentityError>;
+
+    /// Exchanges an authorization code (with the redirect URI the client used, or the
+    /// client type's default) and returns whom it identifies.
+    async fn exchange_code(
+        &self,
+        client: ClientType,
+        code: &str,
+        redirect_uri: Option<&str>,
+    ) -> Result<ExternalIdentity, IdentityError>;
+}
+
+/// Shared identity provider.
+pub type SharedIdentityProvider = Arc<dyn IdentityProvider>;

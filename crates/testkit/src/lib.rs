@@ -10,9 +10,11 @@
 #![allow(clippy::expect_used)]
 
 mod background;
+pub mod identity_provider;
 mod received;
 pub mod sms_gateway;
 pub mod smtp;
 
+pub use identity_provider::{FakeIdentityProvider, IdpRequest};
 pub use sms_gateway::{FakeSmsGateway, RecordedRequest};
 pub use smtp::{ReceivedMail, SmtpSink};
