@@ -61,6 +61,15 @@ macro_rules! all_cases {
             token_spend_once_under_race,
             token_purge_by_refresh_expiry,
             user_numbers_are_stable_and_distinct,
+            // to-do items
+            todo_round_trips_every_field,
+            todo_ids_increase,
+            todo_insert_for_unknown_user_is_not_found,
+            todo_scoped_by_user,
+            todo_list_excludes_finished,
+            todo_update_replaces_fields,
+            todo_done_through_moves_forward,
+            todo_finish_once_under_race,
             // keys and settings
             keys_secret_first_value_wins,
             keys_secret_concurrent_first_calls_agree,

@@ -6,6 +6,7 @@ mod code;
 mod ids;
 mod outbox;
 mod session;
+mod todo;
 mod token;
 mod user;
 mod values;
@@ -15,6 +16,10 @@ pub use code::{CodePurpose, OneTimeCode};
 pub use ids::{SessionId, UserId};
 pub use outbox::{OutboxChannel, OutboxMessage};
 pub use session::Session;
+pub use todo::{
+    next_occurrence, NewTodoItem, PeriodUnit, Recurrence, RepeatMode, RepeatStrategy, TodoChange,
+    TodoItem, TodoKind, WeekdaySet, MAX_PERIOD,
+};
 pub use token::TokenPair;
 pub use user::{NewUser, User, UserSource, UserStatus};
 pub use values::{Email, Password, Phone};

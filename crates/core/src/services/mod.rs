@@ -16,6 +16,7 @@ mod outbox;
 mod profile;
 mod recovery;
 mod sessions;
+mod todos;
 mod tokens;
 
 use std::sync::Arc;
@@ -35,6 +36,10 @@ pub use auth::{SessionOptions, SignedIn};
 pub use outbox::{Dispatcher, RetryPolicy};
 pub use profile::{ProfileField, UserOverview};
 pub use sessions::{AuthContext, SessionCache};
+pub use todos::{
+    RepeatInput, TodoInput, TodoView, MAX_DETAIL_BYTES, MAX_MORE_INFO_CHARS, MAX_OPEN_TODOS,
+    MAX_TASK_CHARS,
+};
 pub use tokens::IssuedTokens;
 
 struct Inner {

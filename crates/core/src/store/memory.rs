@@ -25,6 +25,8 @@ struct State {
     settings: HashMap<String, String>,
     tokens: Vec<TokenPair>,
     numbers: HashMap<UserId, i64>,
+    todos: Vec<crate::domain::TodoItem>,
+    last_todo_id: i64,
 }
 
 /// The in-memory store.
@@ -509,7 +511,117 @@ impl Store for MemoryStore {
 }
 
 #[async_trait]
-impl TodoStore for MemoryStore {}
+impl TodoStore for MemoryStore {
+    async fn insert_todo(&self, item: &crate::domain::NewTodoItem) -> StoreResult<i64> {
+        let mut st = self.lock();
+        if !st.users.iter().any(|u| u.id == item.user_id) {
+            return Err(StoreError::NotFound);
+        }
+        st.last_todo_id += 1;
+        let id = st.last_todo_id;
+        st.todos.push(crate::domain::TodoItem {
+            id,
+            user_id: item.user_id,
+            task: item.task.clone(),
+            more_info: item.more_info.clone(),
+            date: item.date,
+            repeat: item.repeat.clone(),
+            finished: false,
+            done_through: None,
+            created_at: micros(item.created_at),
+            updated_at: micros(item.created_at),
+        });
+        Ok(id)
+    }
+    async fn todo_by_id(
+        &self,
+        user: UserId,
+        id: i64,
+    ) -> StoreResult<Option<crate::domain::TodoItem>> {
+        Ok(self
+            .lock()
+            .todos
+            .iter()
+            .find(|t| t.id == id && t.user_id == user)
+            .cloned())
+    }
+    async fn list_open_todos(&self, user: UserId) -> StoreResult<Vec<crate::domain::TodoItem>> {
+        // Kept in insertion order, which is id order.
+        Ok(self
+            .lock()
+            .todos
+            .iter()
+            .filter(|t| t.user_id == user && !t.finished)
+            .cloned()
+            .collect())
+    }
+    async fn count_open_todos(&self, user: UserId) -> StoreResult<i64> {
+        let st = self.lock();
+        let n = st
+            .todos
+            .iter()
+            .filter(|t| t.user_id == user && !t.finished)
+            .count();
+        Ok(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+    async fn update_todo(
+        &self,
+        user: UserId,
+        id: i64,
+        change: &crate::domain::TodoChange,
+    ) -> StoreResult<bool> {
+        let mut st = self.lock();
+        let Some(t) = st
+            .todos
+            .iter_mut()
+            .find(|t| t.id == id && t.user_id == user && !t.finished)
+        else {
+            return Ok(false);
+        };
+        t.task.clone_from(&change.task);
+        t.more_info.clone_from(&change.more_info);
+        t.date = change.date;
+        t.repeat.clone_from(&change.repeat);
+        if change.reset_done_through {
+            t.done_through = None;
+        }
+        t.updated_at = micros(change.updated_at);
+        Ok(true)
+    }
+    async fn finish_todo(&self, user: UserId, id: i64, now: OffsetDateTime) -> StoreResult<bool> {
+        let mut st = self.lock();
+        let Some(t) = st
+            .todos
+            .iter_mut()
+            .find(|t| t.id == id && t.user_id == user && !t.finished)
+        else {
+            return Ok(false);
+        };
+        t.finished = true;
+        t.updated_at = micros(now);
+        Ok(true)
+    }
+    async fn set_todo_done_through(
+        &self,
+        user: UserId,
+        id: i64,
+        through: time::Date,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let mut st = self.lock();
+        let Some(t) = st.todos.iter_mut().find(|t| {
+            t.id == id
+                && t.user_id == user
+                && !t.finished
+                && t.done_through.is_none_or(|d| d < through)
+        }) else {
+            return Ok(false);
+        };
+        t.done_through = Some(through);
+        t.updated_at = micros(now);
+        Ok(true)
+    }
+}
 
 #[async_trait]
 impl TokenStore for MemoryStore {

@@ -12,6 +12,7 @@ mod keys;
 mod lockout;
 mod outbox;
 mod sessions;
+mod todos;
 mod tokens;
 mod users;
 
@@ -22,5 +23,6 @@ pub use keys::*;
 pub use lockout::*;
 pub use outbox::*;
 pub use sessions::*;
+pub use todos::*;
 pub use tokens::*;
 pub use users::*;
