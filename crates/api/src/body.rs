@@ -89,6 +89,11 @@ impl Fields {
         self.0.is_empty()
     }
 
+    /// The raw value of a field, for nested objects a dialect decodes itself.
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+
     /// Builds fields from query parameters.
     pub fn from_query(query: Option<&str>) -> Self {
         Self::parse(query.unwrap_or("").as_bytes(), true).unwrap_or_default()

@@ -9,10 +9,12 @@ pub mod dialects;
 pub mod docs;
 pub mod ops;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
+use tessera_core::ports::SharedIdentityProvider;
 use tessera_core::services::Core;
 
 pub use config::{ApiConfig, Mode};
@@ -26,6 +28,9 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// Prometheus renderer, when metrics are on.
     pub metrics: Option<PrometheusHandle>,
+    /// Enabled social sign-in providers by name (`google`, `facebook`); built once at
+    /// start-up so a request never pays for key or client set-up.
+    pub identity: Arc<HashMap<&'static str, SharedIdentityProvider>>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -105,7 +105,9 @@ impl App {
         let mail = tessera_delivery::build_mailer(&config.mail, &config.server.data_dir)?;
         let sms = tessera_delivery::build_sms(&config.sms)?;
         let dispatcher = Dispatcher::new(core.clone(), mail, sms, RetryPolicy::default());
+        let identity = tessera_identity::build_providers(&config.identity)?;
         let state = AppState {
+            identity: Arc::new(identity),
             core: core.clone(),
             config: Arc::new(config.http.clone()),
             metrics: if config.server.metrics {

@@ -102,6 +102,8 @@ pub struct Config {
     pub sms: SmsConfig,
     /// Explicit server keys.
     pub keys: KeysConfig,
+    /// Social sign-in providers (Google, Facebook); all off by default.
+    pub identity: tessera_identity::IdentityConfig,
 }
 
 const ALIASES: &[(&str, &str)] = &[
@@ -183,6 +185,7 @@ fn validate(c: &Config) -> Result<(), String> {
     if c.http.max_body_bytes < 1024 {
         return Err("http.max_body_bytes must be at least 1024".into());
     }
+    tessera_identity::build_providers(&c.identity)?;
     Ok(())
 }
 

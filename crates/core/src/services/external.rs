@@ -15,12 +15,26 @@ impl Core {
         ctx: &RequestContext,
         opts: SessionOptions,
     ) -> CoreResult<SignedIn> {
+        if !identity.email_verified {
+            // An address the provider has not confirmed proves nothing about its owner.
+            return Err(CoreError::InvalidInput(vec![crate::error::FieldError {
+                field: "email",
+                tag: "unverified",
+            }]));
+        }
         let email = Email::parse(&identity.email)?;
         let source = UserSource(identity.provider.clone());
         let user = match self.inner.store.user_by_email(&email.normalized()).await? {
             Some(u) if u.source != source => {
-                self.audit(None, "login.failure", Some(u.id), ctx, "email_taken",
-                    serde_json::json!({ "method": identity.provider })).await;
+                self.audit(
+                    None,
+                    "login.failure",
+                    Some(u.id),
+                    ctx,
+                    "email_taken",
+                    serde_json::json!({ "method": identity.provider }),
+                )
+                .await;
                 return Err(CoreError::EmailTaken);
             }
             Some(u) if u.status != UserStatus::Active => return Err(CoreError::InvalidCredentials),
@@ -31,7 +45,13 @@ impl Core {
                     id: UserId::new(),
                     email,
                     username: None,
-                    name: identity.name.clone().unwrap_or_default().chars().take(100).collect(),
+                    name: identity
+                        .name
+                        .clone()
+                        .unwrap_or_default()
+                        .chars()
+                        .take(100)
+                        .collect(),
                     password_hash: None,
                     source,
                     is_admin: false,
@@ -39,11 +59,19 @@ impl Core {
                     created_at: now,
                 };
                 let created = self.inner.store.insert_user(&new, &[]).await?;
-                self.audit(None, "account.create", Some(created.id), ctx, "ok",
-                    serde_json::json!({ "source": identity.provider })).await;
+                self.audit(
+                    None,
+                    "account.create",
+                    Some(created.id),
+                    ctx,
+                    "ok",
+                    serde_json::json!({ "source": identity.provider }),
+                )
+                .await;
                 created
             }
         };
-        self.finish_sign_in(user, &identity.provider, ctx, opts).await
+        self.finish_sign_in(user, &identity.provider, ctx, opts)
+            .await
     }
 }

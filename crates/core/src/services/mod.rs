@@ -7,7 +7,7 @@ mod audit;
 mod auth;
 mod codes;
 mod email_verification;
-// mod external; (enabled once the identity port lands)
+mod external;
 mod lockout;
 mod login_codes;
 mod messages;

@@ -1138,4 +1138,75 @@ mod tokens {
             Err(CoreError::AlreadyVerified)
         ));
     }
+
+    fn google(email: &str, verified: bool) -> crate::ports::ExternalIdentity {
+        crate::ports::ExternalIdentity {
+            provider: "google".into(),
+            subject: "sub-1".into(),
+            email: email.into(),
+            email_verified: verified,
+            name: Some("G User".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn external_sign_in_creates_a_verified_passwordless_account_once() {
+        let h = harness();
+        let first = h
+            .core
+            .sign_in_external(&google("G@Example.com", true), &ctx(), MULTI)
+            .await
+            .unwrap();
+        assert_eq!(first.user.source.0, "google");
+        assert!(first.user.email_verified_at.is_some());
+        assert!(first.user.password_hash.is_none());
+        let again = h
+            .core
+            .sign_in_external(&google("g@example.com", true), &ctx(), MULTI)
+            .await
+            .unwrap();
+        assert_eq!(again.user.id, first.user.id, "same address, same account");
+        assert!(h
+            .core
+            .sign_in_password("g@example.com", &Password::new("anything1"), &ctx(), MULTI)
+            .await
+            .is_err());
+    }
+
+    #[tokio::test]
+    async fn external_sign_in_never_links_to_another_source() {
+        let h = harness();
+        h.user("taken@example.com", "correct horse 1").await;
+        assert!(matches!(
+            h.core
+                .sign_in_external(&google("taken@example.com", true), &ctx(), MULTI)
+                .await,
+            Err(CoreError::EmailTaken)
+        ));
+        let mut fb = google("fb@example.com", true);
+        fb.provider = "facebook".into();
+        h.core.sign_in_external(&fb, &ctx(), MULTI).await.unwrap();
+        assert!(matches!(
+            h.core
+                .sign_in_external(&google("fb@example.com", true), &ctx(), MULTI)
+                .await,
+            Err(CoreError::EmailTaken)
+        ));
+    }
+
+    #[tokio::test]
+    async fn external_sign_in_refuses_an_unverified_address() {
+        let h = harness();
+        assert!(matches!(
+            h.core
+                .sign_in_external(&google("new@example.com", false), &ctx(), MULTI)
+                .await,
+            Err(CoreError::InvalidInput(_))
+        ));
+        assert!(h
+            .core
+            .sign_in_password("new@example.com", &Password::new("x"), &ctx(), MULTI)
+            .await
+            .is_err());
+    }
 }

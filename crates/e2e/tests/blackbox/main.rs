@@ -2,5 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cluster;
+mod clumsy;
+mod clumsy_social;
+mod clumsy_todo;
 mod durability;
 mod weplanx;

@@ -206,6 +206,10 @@ fn field_messages(fields: &[FieldError]) -> BTreeMap<String, String> {
                 "email" => "Please input a valid email".to_owned(),
                 "string" => format!("{} must be a string", f.field),
                 "max" => format!("{} is too long", f.field),
+                "min" => format!("{} is too small", f.field),
+                "format" => format!("{} is invalid", f.field),
+                "range" => format!("{} is out of range", f.field),
+                "limit" => "Too many unfinished items; finish some first.".to_owned(),
                 other => format!("{} is invalid ({other})", f.field),
             };
             (f.field.to_owned(), msg)

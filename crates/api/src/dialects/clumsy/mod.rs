@@ -5,6 +5,8 @@
 
 mod errors;
 mod guard;
+mod social;
+mod todo;
 mod token;
 mod user;
 
@@ -76,14 +78,31 @@ pub fn required(f: &Fields, name: &'static str, message: &str) -> Result<String,
 /// Every endpoint of the document under `/fo/rest`.
 pub fn router(state: &AppState) -> Router<AppState> {
     let api = Router::new()
-        .route("/token/new/local", post(token::new_local))
-        .route("/token/new/by-register/local", post(token::register))
+        .route(
+            "/token/new/local",
+            post(token::new_local).fallback(token::not_post),
+        )
+        .route(
+            "/token/new/by-register/local",
+            post(token::register).fallback(token::not_post),
+        )
         .route("/token/random-code/new/local", post(token::new_random_code))
         .route(
             "/token/new/by-random-code/local",
-            post(token::by_random_code),
+            post(token::by_random_code).fallback(token::not_post),
         )
-        .route("/token/refresh", post(token::refresh))
+        .route(
+            "/token/new/social/by-token/{source}/{client_type}",
+            post(social::by_token).fallback(token::not_post),
+        )
+        .route(
+            "/token/new/social/by-auth-code/{source}/{client_type}",
+            post(social::by_auth_code).fallback(token::not_post),
+        )
+        .route(
+            "/token/refresh",
+            post(token::refresh).fallback(token::not_post),
+        )
         .route("/token/delete", post(token::delete))
         .route("/token/test/protected-resource", get(token::protected))
         .route("/user/profile/me", get(user::me))
@@ -108,6 +127,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/user/password/forget-password-flow/update",
             post(user::forget_update),
         )
+        .route("/todo/items", get(todo::list).post(todo::create))
+        .route(
+            "/todo/items/{item_id}",
+            get(todo::get_one).post(todo::update),
+        )
+        .route("/todo/items/{item_id}/finish", post(todo::finish))
         .fallback(|| async { ClError::not_found() })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -21,10 +21,10 @@ use crate::AppState;
 const LOGIN_CODE_TTL_SECS: i64 = 1800;
 
 /// Form fields of a token request, trimmed with empty values dropped (as the original).
-struct TokenForm(Fields);
+pub(super) struct TokenForm(Fields);
 
 impl TokenForm {
-    fn get(&self, name: &'static str) -> Option<String> {
+    pub(super) fn get(&self, name: &'static str) -> Option<String> {
         self.0
             .opt_str(name)
             .ok()
@@ -34,7 +34,7 @@ impl TokenForm {
     }
 }
 
-fn form(headers: &HeaderMap, body: Body) -> Result<TokenForm, ClError> {
+pub(super) fn form(headers: &HeaderMap, body: Body) -> Result<TokenForm, ClError> {
     let is_form = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -55,7 +55,10 @@ fn form(headers: &HeaderMap, body: Body) -> Result<TokenForm, ClError> {
 }
 
 /// Oltu's checks for a password-grant request: grant type, then required parameters.
-fn password_grant(f: &TokenForm, extra: &[&'static str]) -> Result<(String, String), ClError> {
+pub(super) fn password_grant(
+    f: &TokenForm,
+    extra: &[&'static str],
+) -> Result<(String, String), ClError> {
     let Some(grant) = f.get("grant_type") else {
         return Err(ClError::oauth(
             "invalid_request",
@@ -95,7 +98,7 @@ fn password_grant(f: &TokenForm, extra: &[&'static str]) -> Result<(String, Stri
     ))
 }
 
-async fn token_result(st: &AppState, t: IssuedTokens) -> Result<Response, ClError> {
+pub(super) async fn token_result(st: &AppState, t: IssuedTokens) -> Result<Response, ClError> {
     let _ = st;
     Ok(Json(json!({
         "access_token": t.access_token,
@@ -230,6 +233,11 @@ pub async fn by_random_code(
         .await
         .map_err(ClError::core)?;
     token_result(&st, t).await
+}
+
+/// Any other method on a token endpoint: Oltu's answer.
+pub async fn not_post() -> ClError {
+    ClError::oauth("invalid_request", "Method not set to POST.")
 }
 
 /// `POST /token/refresh`: `grant_type=refresh_token&refresh_token=...`; rotates both tokens.

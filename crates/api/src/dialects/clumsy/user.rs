@@ -193,34 +193,51 @@ pub async fn forget_update(
     body: Body,
 ) -> Result<Response, ClError> {
     let f = json_fields(body)?;
-    let (email, code) = email_and_code(&f)?;
     let new = f
         .opt_str("newPassword")
         .ok()
         .flatten()
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty());
-    let new = match new {
+    // Bean validation reports every field at once, as the original did.
+    let mut errors = std::collections::BTreeMap::new();
+    match &new {
         None => {
-            return Err(ClError::field(
-                "newPassword",
-                "Please input the new password.",
-            ))
+            errors.insert(
+                "newPassword".to_owned(),
+                "Please input the new password.".to_owned(),
+            );
         }
-        Some(p) if !password_pattern_ok(&p) => {
-            return Err(ClError::field("newPassword", NEW_PASSWORD_PATTERN_TIP))
+        Some(p) if !password_pattern_ok(p) => {
+            errors.insert(
+                "newPassword".to_owned(),
+                NEW_PASSWORD_PATTERN_TIP.to_owned(),
+            );
         }
-        Some(p) => p,
-    };
+        Some(_) => {}
+    }
+    let (email, code) = email_and_code_with(&f, errors)?;
     st.core
-        .reset_password(&email, &code, &Password::new(new), &client.context(DIALECT))
+        .reset_password(
+            &email,
+            &code,
+            &Password::new(new.unwrap_or_default()),
+            &client.context(DIALECT),
+        )
         .await
         .map_err(ClError::core)?;
     Ok(empty())
 }
 
 fn email_and_code(f: &Fields) -> Result<(String, String), ClError> {
-    let mut errors = std::collections::BTreeMap::new();
+    email_and_code_with(f, std::collections::BTreeMap::new())
+}
+
+/// `email` and `verifyCode`, reported together with the field errors already found.
+fn email_and_code_with(
+    f: &Fields,
+    mut errors: std::collections::BTreeMap<String, String>,
+) -> Result<(String, String), ClError> {
     let email = f
         .opt_str("email")
         .ok()
