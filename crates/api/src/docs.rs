@@ -1,4 +1,5 @@
-//! OpenAPI documents of every dialect and a vendored Swagger UI at `/docs`.
+//! OpenAPI documents of every dialect and a vendored Swagger UI at `/docs`: weplanx at
+//! [`WEPLANX_JSON`], clumsy-tools at [`CLUMSY_JSON`] (the UI offers both).
 //!
 //! The Swagger UI assets are compiled in from the `utoipa-swagger-ui-vendored` crate (the
 //! `vendored` feature of `utoipa-swagger-ui`): its build script takes that bundled zip and
@@ -11,11 +12,14 @@
 use axum::Router;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::dialects::weplanx;
+use crate::dialects::{clumsy, weplanx};
 use crate::AppState;
 
 /// Where the weplanx document is served.
 pub const WEPLANX_JSON: &str = "/openapi/weplanx.json";
+
+/// Where the clumsy-tools document is served.
+pub const CLUMSY_JSON: &str = "/openapi/clumsy.json";
 
 /// Where the Swagger UI is served (`/docs` redirects to `/docs/`).
 pub const UI_PATH: &str = "/docs";
@@ -29,6 +33,7 @@ pub fn router() -> Router<AppState> {
 fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     SwaggerUi::new(UI_PATH)
         .url(WEPLANX_JSON, weplanx::openapi::document())
+        .url(CLUMSY_JSON, clumsy::openapi::document())
         .into()
 }
 
@@ -130,12 +135,11 @@ mod tests {
         "get", "put", "post", "delete", "options", "head", "patch", "trace",
     ];
 
-    #[test]
-    fn weplanx_document_covers_every_route_and_nothing_else() {
-        let doc = serde_json::to_value(weplanx::openapi::document()).unwrap();
+    /// Asserts that `doc` describes exactly the (method, path) pairs of `routes`.
+    fn assert_covers_exactly(doc: &Value, routes: &[(&str, &str)]) {
         assert_eq!(doc["openapi"], "3.1.0");
         let paths = doc["paths"].as_object().unwrap();
-        for (method, path) in WEPLANX_ROUTES {
+        for (method, path) in routes {
             assert!(
                 paths.get(*path).and_then(|p| p.get(*method)).is_some(),
                 "{} {path} is routed but not described",
@@ -146,13 +150,19 @@ mod tests {
             for method in METHODS {
                 if item.get(*method).is_some() {
                     assert!(
-                        WEPLANX_ROUTES.contains(&(*method, path.as_str())),
+                        routes.contains(&(*method, path.as_str())),
                         "{} {path} is described but not routed",
                         method.to_uppercase()
                     );
                 }
             }
         }
+    }
+
+    #[test]
+    fn weplanx_document_covers_every_route_and_nothing_else() {
+        let doc = serde_json::to_value(weplanx::openapi::document()).unwrap();
+        assert_covers_exactly(&doc, WEPLANX_ROUTES);
     }
 
     #[test]
@@ -188,6 +198,149 @@ mod tests {
         }
     }
 
+    #[test]
+    fn clumsy_snapshot_is_current() {
+        check_snapshot("clumsy.json", &clumsy::openapi::document());
+    }
+
+    /// Every (method, path) of `dialects::clumsy::router` (mod.rs) with the `/fo/rest` it is
+    /// nested under, in OpenAPI path syntax, in the order of mod.rs. Keep in step with
+    /// mod.rs by hand. Path parameters carry the API document's names (`clientType`,
+    /// `itemId`) where mod.rs says `client_type`, `item_id`.
+    const CLUMSY_ROUTES: &[(&str, &str)] = &[
+        ("post", "/fo/rest/token/new/local"),
+        ("post", "/fo/rest/token/new/by-register/local"),
+        ("post", "/fo/rest/token/random-code/new/local"),
+        ("post", "/fo/rest/token/new/by-random-code/local"),
+        (
+            "post",
+            "/fo/rest/token/new/social/by-token/{source}/{clientType}",
+        ),
+        (
+            "post",
+            "/fo/rest/token/new/social/by-auth-code/{source}/{clientType}",
+        ),
+        ("post", "/fo/rest/token/refresh"),
+        ("post", "/fo/rest/token/delete"),
+        ("get", "/fo/rest/token/test/protected-resource"),
+        ("get", "/fo/rest/user/profile/me"),
+        ("post", "/fo/rest/user/password/update/local"),
+        ("post", "/fo/rest/user/email-verification-process/new"),
+        ("get", "/fo/rest/user/email-verification-process/verify"),
+        (
+            "post",
+            "/fo/rest/user/password/forget-password-verify-code/new",
+        ),
+        (
+            "post",
+            "/fo/rest/user/password/forget-password-verify-code/validate",
+        ),
+        ("post", "/fo/rest/user/password/forget-password-flow/update"),
+        ("get", "/fo/rest/todo/items"),
+        ("post", "/fo/rest/todo/items"),
+        ("get", "/fo/rest/todo/items/{itemId}"),
+        ("post", "/fo/rest/todo/items/{itemId}"),
+        ("post", "/fo/rest/todo/items/{itemId}/finish"),
+    ];
+
+    #[test]
+    fn clumsy_document_covers_every_route_and_nothing_else() {
+        let doc = serde_json::to_value(clumsy::openapi::document()).unwrap();
+        assert_covers_exactly(&doc, CLUMSY_ROUTES);
+    }
+
+    /// The token endpoints, which take OAuth2 forms and answer 400 with a body.
+    fn is_token_endpoint(path: &str) -> bool {
+        path.starts_with("/fo/rest/token/new/") || path == "/fo/rest/token/refresh"
+    }
+
+    #[test]
+    fn clumsy_documents_bearer_guard_answers_media_types_and_460() {
+        let doc = serde_json::to_value(clumsy::openapi::document()).unwrap();
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["type"],
+            "http"
+        );
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+        for (method, path) in CLUMSY_ROUTES {
+            let op = &doc["paths"][*path][*method];
+            let responses = op["responses"].as_object().unwrap();
+            let guarded = op["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+            assert_eq!(
+                guarded,
+                responses.contains_key("401"),
+                "{method} {path}: security and 401 go together"
+            );
+            if guarded {
+                for status in ["400", "401"] {
+                    let r = &responses[status];
+                    assert!(r.get("content").is_none(), "{method} {path} {status}");
+                    assert!(
+                        r["headers"].get("WWW-Authenticate").is_some(),
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+            assert_eq!(
+                responses.contains_key("400"),
+                guarded || is_token_endpoint(path),
+                "{method} {path}: 400 comes from the guard or a token endpoint"
+            );
+            let verify = *path == "/fo/rest/user/email-verification-process/verify";
+            let media = if verify {
+                "text/plain"
+            } else {
+                "application/json"
+            };
+            assert!(responses.contains_key("460"), "{method} {path}");
+            for (status, r) in responses {
+                if let Some(content) = r.get("content") {
+                    assert_eq!(
+                        keys(content),
+                        vec![media.to_owned()],
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+            if let Some(body) = op.get("requestBody") {
+                let media = if is_token_endpoint(path) {
+                    "application/x-www-form-urlencoded"
+                } else {
+                    "application/json"
+                };
+                assert_eq!(
+                    keys(&body["content"]),
+                    vec![media.to_owned()],
+                    "{method} {path}"
+                );
+            }
+            let has_time_header = op["parameters"].as_array().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| p["name"] == "clientCurrentDateTime" && p["in"] == "header")
+            });
+            assert_eq!(
+                has_time_header,
+                path.starts_with("/fo/rest/todo/"),
+                "{method} {path}"
+            );
+        }
+        let list = &doc["paths"]["/fo/rest/todo/items"]["get"]["parameters"];
+        assert!(list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "clientCurrentDateTime" && p["required"] == true));
+    }
+
+    fn keys(v: &Value) -> Vec<String> {
+        v.as_object().unwrap().keys().cloned().collect()
+    }
+
     async fn get(path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         // The docs routes do not touch the state, so they are checked without one.
         let res = routes::<()>()
@@ -210,6 +363,14 @@ mod tests {
             serde_json::to_value(weplanx::openapi::document()).unwrap()
         );
 
+        let (status, _, body) = get(CLUMSY_JSON).await;
+        assert_eq!(status, StatusCode::OK);
+        let served: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            served,
+            serde_json::to_value(clumsy::openapi::document()).unwrap()
+        );
+
         let (status, headers, _) = get(UI_PATH).await;
         assert!(status.is_redirection(), "{status}");
         assert_eq!(headers["location"], "/docs/");
@@ -223,5 +384,6 @@ mod tests {
         assert_eq!(status, StatusCode::OK);
         let js = String::from_utf8(body).unwrap();
         assert!(js.contains(WEPLANX_JSON), "{js}");
+        assert!(js.contains(CLUMSY_JSON), "{js}");
     }
 }

@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 description of the weplanx dialect, built with utoipa from
-//! documentation-only types ([`model`]) and operations ([`ops`]) that mirror the handlers
+//! documentation-only types (`model`) and operations (`ops`) that mirror the handlers
 //! in `session.rs`, `public.rs` and `account.rs`, the bodies of `errors.rs` and the checks
 //! of `guard.rs`. Nothing here is used to serve requests: when a handler changes what it
 //! sends, change the matching schema here. `crates/api/openapi/weplanx.json` is a snapshot
