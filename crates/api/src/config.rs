@@ -66,6 +66,35 @@ pub struct ClumsyConfig {
     pub cors_allowed_origins: String,
 }
 
+/// SSPanel dialect options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SspanelConfig {
+    /// Cookie lifetime with `remember_me`, in days (the original's `rememberMeDuration`).
+    pub remember_me_days: i64,
+    /// Registration needs a code e-mailed by `POST /auth/send` (`Enable_email_verify`).
+    pub email_verify: bool,
+    /// Lifetime of a registration code (seconds; the original's `Email_verify_ttl`).
+    pub registration_code_ttl_secs: i64,
+    /// Lifetime of a password reset link (seconds; the original used a day).
+    pub reset_link_ttl_secs: i64,
+    /// Answer "此邮箱不存在." to a reset request for an unknown address, as the original did.
+    /// Off by default: that answer tells anyone which addresses have accounts.
+    pub reveal_unknown_email: bool,
+}
+
+impl Default for SspanelConfig {
+    fn default() -> Self {
+        Self {
+            remember_me_days: 7,
+            email_verify: false,
+            registration_code_ttl_secs: 3600,
+            reset_link_ttl_secs: 3600,
+            reveal_unknown_email: false,
+        }
+    }
+}
+
 /// Everything the HTTP layer reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -86,6 +115,8 @@ pub struct ApiConfig {
     pub weplanx: WeplanxConfig,
     /// clumsy-tools dialect.
     pub clumsy: ClumsyConfig,
+    /// SSPanel dialect.
+    pub sspanel: SspanelConfig,
 }
 
 impl Default for ApiConfig {
@@ -99,6 +130,7 @@ impl Default for ApiConfig {
             public_url: "http://127.0.0.1:8080".into(),
             weplanx: WeplanxConfig::default(),
             clumsy: ClumsyConfig::default(),
+            sspanel: SspanelConfig::default(),
         }
     }
 }

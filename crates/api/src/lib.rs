@@ -47,11 +47,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(dialects::weplanx::router(&state))
         .merge(dialects::clumsy::router(&state))
+        .merge(dialects::sspanel::router())
         .merge(ops::router())
         .merge(docs::router())
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(ops::security_headers))
         .layer(axum::middleware::from_fn(ops::track_metrics))
+        .layer(axum::middleware::from_fn(ops::run_to_completion))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             ops::panic_response,
         ))

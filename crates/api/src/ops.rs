@@ -76,6 +76,18 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     res
 }
 
+/// Runs every request to completion even when the client goes away. Without this a
+/// dropped connection cancels the handler between two awaits: half of a multi-step change
+/// (a code spent but the password not yet written), or a database transaction abandoned
+/// mid-flight. A panic in the task becomes the usual 500.
+pub async fn run_to_completion(req: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(res) => res,
+        Err(e) if e.is_panic() => panic_response(e.into_panic()),
+        Err(_) => panic_response(Box::new("request task cancelled")),
+    }
+}
+
 /// Counts requests and records latency per route template (never the raw URL).
 pub async fn track_metrics(req: Request, next: Next) -> Response {
     let route = req

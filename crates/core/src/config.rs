@@ -33,6 +33,9 @@ pub struct PasswordConfig {
     pub hash: HashParams,
     /// Concurrent hashes at most (0 = number of CPUs).
     pub max_concurrent_hashes: usize,
+    /// Run hashing threads at the lowest normal priority, so a burst of sign-ins uses idle
+    /// CPU without slowing cheap requests (token checks).
+    pub hash_low_priority: bool,
     /// Minimum length in characters.
     pub min_length: usize,
     /// Maximum length in characters (bounds hashing cost of hostile input).
@@ -46,6 +49,7 @@ impl Default for PasswordConfig {
         Self {
             hash: HashParams::default(),
             max_concurrent_hashes: 0,
+            hash_low_priority: true,
             min_length: 8,
             max_length: 128,
             refuse_common: true,
@@ -163,6 +167,39 @@ impl Default for TokenConfig {
     }
 }
 
+/// Who may create an account, in every dialect that can register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationMode {
+    /// Anyone; an invite code, if given and known, records the inviter.
+    #[default]
+    Open,
+    /// Only with a valid invite code that has a use left.
+    Invite,
+    /// Nobody (accounts come from the CLI, an admin or an import).
+    Close,
+}
+
+/// Registration rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegistrationConfig {
+    /// `open`, `invite` or `close`.
+    pub mode: RegistrationMode,
+    /// Invitations a newly registered user may hand out (negative: unlimited). SSPanel's
+    /// default was 10; Tessera's is 0, so inviting is granted explicitly.
+    pub default_invite_quota: i64,
+}
+
+impl Default for RegistrationConfig {
+    fn default() -> Self {
+        Self {
+            mode: RegistrationMode::Open,
+            default_invite_quota: 0,
+        }
+    }
+}
+
 /// Everything the core's rules read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -177,6 +214,8 @@ pub struct CoreConfig {
     pub codes: CodeConfig,
     /// Opaque tokens.
     pub tokens: TokenConfig,
+    /// Registration.
+    pub registration: RegistrationConfig,
     /// Issuer name in JWTs and TOTP URIs.
     pub issuer: String,
     /// Audit and login events are kept this many days.
@@ -191,6 +230,7 @@ impl Default for CoreConfig {
             lockout: LockoutConfig::default(),
             codes: CodeConfig::default(),
             tokens: TokenConfig::default(),
+            registration: RegistrationConfig::default(),
             issuer: "tessera".into(),
             audit_retention_days: 365,
         }

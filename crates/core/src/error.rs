@@ -84,6 +84,18 @@ pub enum CoreError {
     /// Too many requests for this key; try later (`rate_limited`).
     #[error("rate limited")]
     RateLimited,
+    /// Registration is closed on this server (`registration_closed`).
+    #[error("registration closed")]
+    RegistrationClosed,
+    /// Registration needs an invite code and none was given (`invite_required`).
+    #[error("invite code required")]
+    InviteRequired,
+    /// The invite code is unknown or used up (`invite_invalid`).
+    #[error("invite code invalid")]
+    InviteInvalid,
+    /// The inviter has no invitations left (`invite_exhausted`).
+    #[error("inviter has no invitations left")]
+    InviteExhausted,
     /// A server fault; the cause is logged, never shown to clients (`internal`).
     #[error("internal error: {0}")]
     Internal(String),
@@ -94,6 +106,10 @@ impl CoreError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidInput(_) => "invalid_input",
+            Self::RegistrationClosed => "registration_closed",
+            Self::InviteRequired => "invite_required",
+            Self::InviteInvalid => "invite_invalid",
+            Self::InviteExhausted => "invite_exhausted",
             Self::InvalidCredentials => "invalid_credentials",
             Self::AccountLocked => "account_locked",
             Self::AccountBlocked => "account_blocked",

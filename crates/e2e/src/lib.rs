@@ -58,6 +58,27 @@ pub fn browser() -> reqwest::Client {
         .expect("http client")
 }
 
+/// A new client with its own cookie jar, and the jar itself so a test can see what the
+/// "browser" holds after a response.
+pub fn browser_with_jar() -> (reqwest::Client, std::sync::Arc<reqwest::cookie::Jar>) {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("http client");
+    (client, jar)
+}
+
+/// The request context used when a test seeds through the core.
+pub fn seed_context() -> tessera_core::domain::RequestContext {
+    tessera_core::domain::RequestContext {
+        ip: None,
+        user_agent: None,
+        dialect: "test",
+    }
+}
+
 impl TestApp {
     /// Starts an app with test defaults; `None` when PostgreSQL tests are switched off.
     pub async fn spawn(engine: Engine) -> Option<Self> {
@@ -164,6 +185,16 @@ impl TestApp {
             )
             .await
             .expect("seed user");
+    }
+
+    /// The id of the account with this e-mail (which must exist).
+    pub async fn user_id(&self, email: &str) -> tessera_core::domain::UserId {
+        self.core
+            .user_by_email(email)
+            .await
+            .expect("user lookup")
+            .unwrap_or_else(|| panic!("no account {email}"))
+            .id
     }
 
     /// The latest mail to `to` (waits for delivery, bounded).

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `user add|list`, `config check|example`.
+//! The command line: `serve`, `migrate`, `user add|list`, `import`, `config check|example`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -38,6 +38,33 @@ pub enum Command {
         /// Account command.
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Import accounts from another deployment (JSON Lines or CSV; see docs/import.md).
+    /// Re-running updates the same accounts; rejected rows are reported, not fatal.
+    Import {
+        /// The file of accounts.
+        file: PathBuf,
+        /// File layout (default: from the extension, .jsonl/.ndjson/.json or .csv).
+        #[arg(long, value_enum)]
+        format: Option<crate::import::FileFormat>,
+        /// Validate every row and compare with the database; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write rejected rows (line, e-mail, reason) to this JSON Lines file.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Rows imported at once.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+        concurrency: u16,
+        /// Also replace password hashes set in Tessera since the last import.
+        #[arg(long)]
+        overwrite_passwords: bool,
+    },
+    /// Manage invite codes (registration mode `invite`).
+    Invite {
+        /// Invite command.
+        #[command(subcommand)]
+        command: InviteCommand,
     },
     /// Inspect the configuration.
     Config {
@@ -80,6 +107,34 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Invite code commands.
+#[derive(Debug, Subcommand)]
+pub enum InviteCommand {
+    /// Create a code and print it (it is stored hashed: this is the only time it is shown).
+    Create {
+        /// The inviter: each use spends this account's quota (see `invite quota`). Without
+        /// it the code is a system code.
+        #[arg(long, value_name = "EMAIL")]
+        owner: Option<String>,
+        /// For a system code: how many registrations it allows (default: unlimited).
+        #[arg(long, conflicts_with = "owner")]
+        uses: Option<i64>,
+        /// For an owned code: also set the owner's quota (negative: unlimited).
+        #[arg(long, requires = "owner", allow_hyphen_values = true)]
+        quota: Option<i64>,
+    },
+    /// Set how many people an account may still invite (negative: unlimited).
+    Quota {
+        /// The account's e-mail address.
+        email: String,
+        /// Invitations left.
+        #[arg(allow_hyphen_values = true)]
+        remaining: i64,
+    },
+    /// List codes (hashes only), their owners and what is left.
+    List,
 }
 
 /// Configuration commands.
@@ -216,6 +271,32 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), String> {
                 }
             }
         }
+        Command::Import {
+            file,
+            format,
+            dry_run,
+            report,
+            concurrency,
+            overwrite_passwords,
+        } => {
+            std::fs::create_dir_all(&config.server.data_dir).map_err(|e| e.to_string())?;
+            let args = crate::import::ImportArgs {
+                file,
+                format,
+                dry_run,
+                report,
+                concurrency: usize::from(concurrency),
+                overwrite_passwords,
+            };
+            let core = build_core(&config).await?;
+            let summary = crate::import::import_file(&core, &args).await?;
+            println!("{}", crate::import::render_summary(&summary, &args));
+            Ok(())
+        }
+        Command::Invite { command } => {
+            let core = build_core(&config).await?;
+            invite(&core, command).await
+        }
         Command::Config {
             command: ConfigCommand::Check,
         } => {
@@ -231,6 +312,96 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), String> {
             print!("{}", config::EXAMPLE);
             Ok(())
         }
+    }
+}
+
+async fn account(
+    core: &tessera_core::services::Core,
+    email: &str,
+) -> Result<tessera_core::domain::User, String> {
+    core.user_by_email(email)
+        .await
+        .map_err(|e| describe(&e))?
+        .ok_or_else(|| format!("no account with e-mail {email}"))
+}
+
+async fn invite(core: &tessera_core::services::Core, command: InviteCommand) -> Result<(), String> {
+    match command {
+        InviteCommand::Create { owner, uses, quota } => {
+            let owner = match owner {
+                Some(email) => Some(account(core, &email).await?),
+                None => None,
+            };
+            if let (Some(user), Some(n)) = (&owner, quota) {
+                core.set_invite_quota(user.id, n)
+                    .await
+                    .map_err(|e| describe(&e))?;
+            }
+            let code = core
+                .create_invite(owner.as_ref().map(|u| u.id), uses)
+                .await
+                .map_err(|e| describe(&e))?;
+            println!("{code}");
+            match &owner {
+                Some(user) => {
+                    let left = core.invite_quota(user.id).await.map_err(|e| describe(&e))?;
+                    eprintln!(
+                        "invite code for {} (invitations left: {})",
+                        user.email,
+                        quota_text(left)
+                    );
+                }
+                None => eprintln!(
+                    "system invite code ({})",
+                    uses.map_or("unlimited uses".to_owned(), |n| format!("{n} uses"))
+                ),
+            }
+            Ok(())
+        }
+        InviteCommand::Quota { email, remaining } => {
+            let user = account(core, &email).await?;
+            core.set_invite_quota(user.id, remaining)
+                .await
+                .map_err(|e| describe(&e))?;
+            println!(
+                "{}: invitations left: {}",
+                user.email,
+                quota_text(remaining)
+            );
+            Ok(())
+        }
+        InviteCommand::List => {
+            for code in core.list_invites().await.map_err(|e| describe(&e))? {
+                let (owner, left) = match code.owner {
+                    Some(id) => {
+                        let user = core.user(id).await.map_err(|e| describe(&e))?;
+                        let left = core.invite_quota(id).await.map_err(|e| describe(&e))?;
+                        (user.email.as_str().to_owned(), quota_text(left))
+                    }
+                    None => (
+                        "(system)".to_owned(),
+                        code.uses_left
+                            .map_or("unlimited".to_owned(), |n| n.to_string()),
+                    ),
+                };
+                println!(
+                    "{}…  {}  {:<32}  left: {}",
+                    &code.code_hash[..12.min(code.code_hash.len())],
+                    code.created_at.date(),
+                    owner,
+                    left
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn quota_text(n: i64) -> String {
+    if n < 0 {
+        "unlimited".to_owned()
+    } else {
+        n.to_string()
     }
 }
 

@@ -12,6 +12,7 @@
 mod audit;
 mod codec;
 mod codes;
+mod invites;
 mod keys;
 mod lockout;
 mod outbox;

@@ -14,6 +14,7 @@
 mod audit;
 mod codec;
 mod codes;
+mod invites;
 mod keys;
 mod lockout;
 mod outbox;
@@ -82,10 +83,17 @@ impl SqliteStore {
     }
 
     /// Starts a write transaction holding the write lock from its first statement.
+    ///
+    /// The `BEGIN` runs on its own task so it always completes: when a request is
+    /// cancelled (the client went away) while `BEGIN IMMEDIATE` waits for the lock, sqlx
+    /// would otherwise return the connection to the pool inside a transaction it no longer
+    /// tracks, and every later `BEGIN` on it fails ("non-zero transaction depth") while it
+    /// holds the write lock. A completed but unused transaction is rolled back on drop.
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        self.pool
-            .begin_with("BEGIN IMMEDIATE")
+        let pool = self.pool.clone();
+        tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
             .await
+            .map_err(|e| StoreError::Backend(format!("begin task failed: {e}")))?
             .map_err(db_err)
     }
 }

@@ -61,6 +61,11 @@ macro_rules! all_cases {
             token_spend_once_under_race,
             token_purge_by_refresh_expiry,
             user_numbers_are_stable_and_distinct,
+            // invite codes
+            invite_round_trip_and_conflicts,
+            invite_owner_quota_counts_down,
+            invite_system_code_uses,
+            invite_quota_never_overspent_under_race,
             // to-do items
             todo_round_trips_every_field,
             todo_ids_increase,

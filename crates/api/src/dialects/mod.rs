@@ -1,4 +1,5 @@
 //! The dialects: one module per wire protocol.
 
 pub mod clumsy;
+pub mod sspanel;
 pub mod weplanx;

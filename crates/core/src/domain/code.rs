@@ -20,6 +20,10 @@ pub enum CodePurpose {
     LoginCode,
     /// E-mail confirmation link secret; subject = user id.
     EmailVerification,
+    /// Password reset link secret; subject = user id.
+    PasswordResetLink,
+    /// E-mailed code proving an address before registration; subject = normalised e-mail.
+    RegistrationEmail,
 }
 
 impl CodePurpose {
@@ -33,6 +37,8 @@ impl CodePurpose {
             Self::TotpEnrolment => "totp_enrolment",
             Self::LoginCode => "login_code",
             Self::EmailVerification => "email_verification",
+            Self::PasswordResetLink => "password_reset_link",
+            Self::RegistrationEmail => "registration_email",
         }
     }
 }

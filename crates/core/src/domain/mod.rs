@@ -4,6 +4,7 @@
 mod audit;
 mod code;
 mod ids;
+mod invite;
 mod outbox;
 mod session;
 mod todo;
@@ -14,6 +15,7 @@ mod values;
 pub use audit::{AuditEvent, LoginEvent, RequestContext};
 pub use code::{CodePurpose, OneTimeCode};
 pub use ids::{SessionId, UserId};
+pub use invite::{InviteCode, InviteTake};
 pub use outbox::{OutboxChannel, OutboxMessage};
 pub use session::Session;
 pub use todo::{

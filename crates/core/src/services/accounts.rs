@@ -32,7 +32,7 @@ pub(crate) fn check_name(name: &str) -> CoreResult<String> {
     Ok(n.to_owned())
 }
 
-fn check_username(raw: &str) -> CoreResult<String> {
+pub(crate) fn check_username(raw: &str) -> CoreResult<String> {
     let u = raw.trim();
     let ok_chars = u
         .chars()
@@ -81,15 +81,15 @@ impl Core {
         Ok(user)
     }
 
-    /// Creates an account and signs it in (registration through a token endpoint).
+    /// Creates an account and signs it in (registration by a client), under the
+    /// registration mode, without an invite code.
     pub async fn register(
         &self,
         req: CreateUser,
         ctx: &RequestContext,
         opts: super::SessionOptions,
     ) -> CoreResult<super::SignedIn> {
-        let user = self.create_user(req, ctx).await?;
-        self.finish_sign_in(user, "register", ctx, opts).await
+        self.register_with_invite(req, None, ctx, opts).await
     }
 
     /// An account by id.

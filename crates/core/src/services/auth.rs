@@ -19,6 +19,9 @@ pub struct SessionOptions {
     pub single_per_user: bool,
     /// Inactivity after which the session ends, if not the configured default (seconds).
     pub idle_timeout_secs: Option<i64>,
+    /// Absolute lifetime, if not the configured default (seconds): for dialects whose
+    /// cookies carry their own lifetime (SSPanel's one day, or a week with "remember me").
+    pub lifetime_secs: Option<i64>,
 }
 
 /// A successful sign-in.
@@ -111,6 +114,22 @@ impl Core {
         ctx: &RequestContext,
         opts: SessionOptions,
     ) -> CoreResult<SignedIn> {
+        self.sign_in_password_2fa(email, password, None, ctx, opts)
+            .await
+    }
+
+    /// Sign-in with e-mail, password and, when the account has TOTP bound, its current
+    /// code (SSPanel's login form). A missing or wrong code is `TotpInvalid` and counts
+    /// against the lockout like a wrong password; a code is accepted once. `totp` is only
+    /// consulted when `Some`: dialects that sign in with a password alone pass `None`.
+    pub async fn sign_in_password_2fa(
+        &self,
+        email: &str,
+        password: &Password,
+        totp_code: Option<&str>,
+        ctx: &RequestContext,
+        opts: SessionOptions,
+    ) -> CoreResult<SignedIn> {
         let email = Email::parse(email)?;
         if password.expose().is_empty() {
             return Err(CoreError::field("password", "required"));
@@ -156,6 +175,27 @@ impl Core {
                 .set_password_hash(user.id, &hash, self.now(), RevokeSessions::None, &[])
                 .await?;
             user.password_hash = Some(hash);
+        }
+        if let (Some(code), Some(sealed_secret)) = (totp_code, user.totp_secret.as_deref()) {
+            let secret = String::from_utf8(sealed::open(&self.inner.keys.seal, sealed_secret)?)
+                .map_err(CoreError::internal)?;
+            let now_step = totp::step_of(self.now().unix_timestamp());
+            let fresh = match totp::check(&secret, code.trim(), now_step, 1) {
+                Some(step) => self.inner.store.advance_totp_step(user.id, step).await?,
+                None => false,
+            };
+            if !fresh {
+                return Err(self
+                    .fail_sign_in(
+                        Some(&user),
+                        &key,
+                        "password+totp",
+                        ctx,
+                        CoreError::TotpInvalid,
+                    )
+                    .await);
+            }
+            return self.finish_sign_in(user, "password+totp", ctx, opts).await;
         }
         self.finish_sign_in(user, "password", ctx, opts).await
     }

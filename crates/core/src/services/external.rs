@@ -40,6 +40,8 @@ impl Core {
             Some(u) if u.status != UserStatus::Active => return Err(CoreError::InvalidCredentials),
             Some(u) => u,
             None => {
+                // A first social sign-in is a registration.
+                self.check_open_registration()?;
                 let now = self.now();
                 let new = NewUser {
                     id: UserId::new(),

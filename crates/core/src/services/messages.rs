@@ -122,3 +122,46 @@ pub(crate) fn mail_verify_email(to: &str, link: &str, now: OffsetDateTime) -> Ou
     m.params = serde_json::json!({ "link": link, "purpose": "email_verification" });
     m
 }
+
+/// Mail carrying a password reset link (SSPanel-style recovery).
+pub(crate) fn mail_reset_link(
+    to: &str,
+    link: &str,
+    minutes: i64,
+    now: OffsetDateTime,
+) -> OutboxMessage {
+    let text = format!(
+        "Someone asked to reset the password of this account. To choose a new password, open \
+         this link within {minutes} minutes:\n\n{link}\n\nIf it was not you, ignore this mail; \
+         your password stays as it is.\n"
+    );
+    let html = format!(
+        "<p>Someone asked to reset the password of this account. To choose a new password, \
+         open this link within {minutes} minutes:</p><p><a href=\"{0}\">{0}</a></p>\
+         <p>If it was not you, ignore this mail; your password stays as it is.</p>",
+        html_escape(link)
+    );
+    let mut m = OutboxMessage::new(OutboxChannel::Mail, to, "Reset your password", text, now);
+    m.body_html = Some(html);
+    m.params =
+        serde_json::json!({ "link": link, "purpose": "password_reset_link", "minutes": minutes });
+    m
+}
+
+/// Mail carrying a code that proves an address before registration.
+pub(crate) fn mail_registration_code(
+    to: &str,
+    code: &str,
+    minutes: i64,
+    now: OffsetDateTime,
+) -> OutboxMessage {
+    let mut m = OutboxMessage::new(
+        OutboxChannel::Mail,
+        to,
+        "Your registration code",
+        format!("Your registration code is {code}. It expires in {minutes} minutes.\n"),
+        now,
+    );
+    m.params = serde_json::json!({ "code": code, "purpose": "registration", "minutes": minutes });
+    m
+}

@@ -8,6 +8,8 @@ mod auth;
 mod codes;
 mod email_verification;
 mod external;
+mod import;
+mod invites;
 mod lockout;
 mod login_codes;
 mod messages;
@@ -33,6 +35,7 @@ use crate::store::SharedStore;
 
 pub use accounts::CreateUser;
 pub use auth::{SessionOptions, SignedIn};
+pub use import::{ImportOptions, ImportOutcome, ImportedUser};
 pub use outbox::{Dispatcher, RetryPolicy};
 pub use profile::{ProfileField, UserOverview};
 pub use sessions::{AuthContext, SessionCache};
@@ -76,8 +79,11 @@ impl Core {
         keys: ServerKeys,
         config: CoreConfig,
     ) -> CoreResult<Self> {
-        let hasher =
-            PasswordHasher::new(config.password.hash, config.password.max_concurrent_hashes)?;
+        let hasher = PasswordHasher::with_priority(
+            config.password.hash,
+            config.password.max_concurrent_hashes,
+            config.password.hash_low_priority,
+        )?;
         let policy = PasswordPolicy::new(config.password.clone());
         let jwt = JwtCodec::new(&keys.jwt, &config.issuer);
         Ok(Self {

@@ -143,3 +143,157 @@ impl Core {
         Ok(())
     }
 }
+
+impl Core {
+    /// E-mails a reset link `<link_base><token>` valid `ttl_secs` (SSPanel's recovery). The
+    /// token is the account id (hex) followed by a random secret, stored only as a keyed
+    /// hash; a new request replaces the previous link. For an address with no active
+    /// account nothing is sent, and the answer is the same.
+    pub async fn request_password_reset_link(
+        &self,
+        email: &str,
+        link_base: &str,
+        ttl_secs: i64,
+        _ctx: &RequestContext,
+    ) -> CoreResult<()> {
+        let email = Email::parse(email)?;
+        let norm = email.normalized();
+        self.count_code_request("email", &norm).await?;
+        let Some(user) = self
+            .inner
+            .store
+            .user_by_email(&norm)
+            .await?
+            .filter(|u| u.status == UserStatus::Active)
+        else {
+            // Same work as a real request, minus the mail.
+            let _ = random::alphanumeric(32);
+            return Ok(());
+        };
+        let subject = user.id.to_simple();
+        let secret = random::alphanumeric(32);
+        let link = format!("{link_base}{subject}{secret}");
+        let mail = messages::mail_reset_link(
+            user.email.as_str(),
+            &link,
+            (ttl_secs / 60).max(1),
+            self.now(),
+        );
+        self.issue_code(IssueCode {
+            purpose: CodePurpose::PasswordResetLink,
+            subject: &subject,
+            code: &secret,
+            ttl_secs,
+            data: None,
+            outbox: Some(mail),
+            cooldown: false,
+        })
+        .await
+    }
+
+    /// Sets a new password with a reset link token. The link works once; wrong secrets
+    /// spend the link's attempts; every session of the account ends.
+    pub async fn reset_password_with_link(
+        &self,
+        token: &str,
+        new_password: &Password,
+        ctx: &RequestContext,
+    ) -> CoreResult<()> {
+        if token.len() != 64 || !token.is_ascii() {
+            return Err(CoreError::CodeInvalid);
+        }
+        let (uid, secret) = token.split_at(32);
+        let user_id = crate::domain::UserId::parse(uid).ok_or(CoreError::CodeInvalid)?;
+        let user = self
+            .inner
+            .store
+            .user_by_id(user_id)
+            .await?
+            .filter(|u| u.status == UserStatus::Active)
+            .ok_or(CoreError::CodeInvalid)?;
+        self.inner.policy.check(new_password)?;
+        let key = account_key(user.id);
+        self.ensure_not_locked(&key).await?;
+        let live = match self
+            .check_code(CodePurpose::PasswordResetLink, uid, secret)
+            .await
+        {
+            Ok(live) => live,
+            Err(e @ (CoreError::CodeInvalid | CoreError::CodeExpired)) => {
+                self.record_failure(&key).await?;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
+        let hash = self.inner.hasher.hash(new_password).await?;
+        self.consume(&live).await?;
+        let notice = messages::mail_password_changed(user.email.as_str(), self.now());
+        let revoked = self
+            .inner
+            .store
+            .set_password_hash(user.id, &hash, self.now(), RevokeSessions::All, &[notice])
+            .await?;
+        self.sessions_revoked(&revoked).await;
+        self.signal_outbox();
+        self.clear_failures(&key).await?;
+        self.audit(
+            Some(user.id),
+            "password.reset",
+            Some(user.id),
+            ctx,
+            "ok",
+            serde_json::json!({ "sessions_revoked": revoked.len(), "by": "link" }),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// E-mails a code proving `email` before registration (SSPanel's `/auth/send`). Refused
+    /// with `EmailTaken` for a registered address (the registration form reveals that
+    /// anyway); subject to the per-address code request limits.
+    pub async fn request_registration_code(
+        &self,
+        email: &str,
+        ttl_secs: i64,
+        _ctx: &RequestContext,
+    ) -> CoreResult<()> {
+        let email = Email::parse(email)?;
+        let norm = email.normalized();
+        if self.inner.store.user_by_email(&norm).await?.is_some() {
+            return Err(CoreError::EmailTaken);
+        }
+        self.count_code_request("email", &norm).await?;
+        let code = random::digits(6);
+        let mail = messages::mail_registration_code(
+            email.as_str(),
+            &code,
+            (ttl_secs / 60).max(1),
+            self.now(),
+        );
+        self.issue_code(IssueCode {
+            purpose: CodePurpose::RegistrationEmail,
+            subject: &norm,
+            code: &code,
+            ttl_secs,
+            data: None,
+            outbox: Some(mail),
+            cooldown: true,
+        })
+        .await
+    }
+
+    /// Spends a registration code for `email` (once; wrong guesses spend attempts).
+    pub async fn redeem_registration_code(&self, email: &str, code: &str) -> CoreResult<()> {
+        let email = Email::parse(email)?;
+        if code.trim().is_empty() {
+            return Err(CoreError::CodeInvalid);
+        }
+        self.redeem_code(
+            CodePurpose::RegistrationEmail,
+            &email.normalized(),
+            code.trim(),
+        )
+        .await?;
+        Ok(())
+    }
+}

@@ -152,7 +152,11 @@ impl Core {
             user_id,
             created_at: now,
             last_seen_at: now,
-            expires_at: now + Duration::seconds(cfg.absolute_lifetime_secs.max(idle)),
+            expires_at: now
+                + Duration::seconds(
+                    opts.lifetime_secs
+                        .unwrap_or_else(|| cfg.absolute_lifetime_secs.max(idle)),
+                ),
             idle_timeout_secs: idle,
             ip: ctx.ip.clone(),
             user_agent: ctx.user_agent.as_deref().map(|ua| truncate(ua, 512)),
@@ -277,6 +281,14 @@ impl Core {
         let mut all = self.inner.store.list_user_sessions(user_id).await?;
         all.retain(|s| s.is_live(now));
         Ok(all)
+    }
+
+    /// Issues a token for a live session that expires with it after `ttl_secs` (a cookie
+    /// session whose lifetime the dialect sets).
+    pub fn issue_session_token(&self, ctx: AuthContext, ttl_secs: i64) -> CoreResult<String> {
+        self.inner
+            .jwt
+            .issue(ctx.user_id, ctx.session_id, self.now(), ttl_secs)
     }
 
     /// Issues an access token for a live session.

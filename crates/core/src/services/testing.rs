@@ -23,6 +23,10 @@ pub(crate) struct Harness {
 }
 
 pub(crate) fn harness() -> Harness {
+    harness_with(|_| {})
+}
+
+pub(crate) fn harness_with(tweak: impl FnOnce(&mut CoreConfig)) -> Harness {
     let clock = ManualClock::new(datetime!(2026-01-01 12:00:00 UTC));
     let store = Arc::new(MemoryStore::new());
     let mut config = CoreConfig::default();
@@ -31,6 +35,7 @@ pub(crate) fn harness() -> Harness {
         iterations: 1,
         parallelism: 1,
     };
+    tweak(&mut config);
     let core = Core::new(
         store.clone(),
         Arc::new(clock.clone()),
@@ -52,10 +57,12 @@ fn ctx() -> RequestContext {
 const SINGLE: SessionOptions = SessionOptions {
     single_per_user: true,
     idle_timeout_secs: None,
+    lifetime_secs: None,
 };
 const MULTI: SessionOptions = SessionOptions {
     single_per_user: false,
     idle_timeout_secs: None,
+    lifetime_secs: None,
 };
 
 impl Harness {
@@ -1208,5 +1215,116 @@ mod tokens {
             .sign_in_password("new@example.com", &Password::new("x"), &ctx(), MULTI)
             .await
             .is_err());
+    }
+
+    fn req(email: &str) -> CreateUser {
+        CreateUser {
+            email: email.into(),
+            password: Some(Password::new("correct horse 1")),
+            name: String::new(),
+            username: None,
+            is_admin: false,
+            email_verified: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn closed_registration_refuses_clients_but_not_operators() {
+        use crate::config::RegistrationMode;
+        let h = harness_with(|c| c.registration.mode = RegistrationMode::Close);
+        assert!(matches!(
+            h.core.register(req("a@example.com"), &ctx(), MULTI).await,
+            Err(CoreError::RegistrationClosed)
+        ));
+        assert!(matches!(
+            h.core
+                .register_with_invite(req("a@example.com"), Some("any"), &ctx(), MULTI)
+                .await,
+            Err(CoreError::RegistrationClosed)
+        ));
+        assert!(matches!(
+            h.core
+                .sign_in_external(&google("new@example.com", true), &ctx(), MULTI)
+                .await,
+            Err(CoreError::RegistrationClosed)
+        ));
+        h.user("op@example.com", "correct horse 1").await;
+    }
+
+    #[tokio::test]
+    async fn invite_mode_needs_a_code_with_a_use_left() {
+        use crate::config::RegistrationMode;
+        let h = harness_with(|c| c.registration.mode = RegistrationMode::Invite);
+        let inviter = h.user("inviter@example.com", "correct horse 1").await;
+        assert!(matches!(
+            h.core.register(req("a@example.com"), &ctx(), MULTI).await,
+            Err(CoreError::InviteRequired)
+        ));
+        assert!(matches!(
+            h.core
+                .register_with_invite(req("a@example.com"), Some("nope"), &ctx(), MULTI)
+                .await,
+            Err(CoreError::InviteInvalid)
+        ));
+        let code = h.core.create_invite(Some(inviter.id), None).await.unwrap();
+        assert!(matches!(
+            h.core
+                .register_with_invite(req("a@example.com"), Some(&code), &ctx(), MULTI)
+                .await,
+            Err(CoreError::InviteExhausted)
+        ));
+        h.core.set_invite_quota(inviter.id, 1).await.unwrap();
+        // A registration that fails gives its use back.
+        assert!(matches!(
+            h.core
+                .register_with_invite(req("inviter@example.com"), Some(&code), &ctx(), MULTI)
+                .await,
+            Err(CoreError::EmailTaken)
+        ));
+        assert_eq!(h.core.invite_quota(inviter.id).await.unwrap(), 1);
+        h.core
+            .register_with_invite(
+                req("a@example.com"),
+                Some(&format!(" {code} ")),
+                &ctx(),
+                MULTI,
+            )
+            .await
+            .unwrap();
+        assert_eq!(h.core.invite_quota(inviter.id).await.unwrap(), 0);
+        assert!(matches!(
+            h.core
+                .register_with_invite(req("b@example.com"), Some(&code), &ctx(), MULTI)
+                .await,
+            Err(CoreError::InviteExhausted)
+        ));
+        let system = h.core.create_invite(None, Some(1)).await.unwrap();
+        h.core
+            .register_with_invite(req("b@example.com"), Some(&system), &ctx(), MULTI)
+            .await
+            .unwrap();
+        assert!(matches!(
+            h.core
+                .register_with_invite(req("c@example.com"), Some(&system), &ctx(), MULTI)
+                .await,
+            Err(CoreError::InviteInvalid)
+        ));
+        assert!(matches!(
+            h.core
+                .sign_in_external(&google("new@example.com", true), &ctx(), MULTI)
+                .await,
+            Err(CoreError::InviteRequired)
+        ));
+    }
+
+    #[tokio::test]
+    async fn open_mode_ignores_unknown_codes_and_grants_the_default_quota() {
+        let h = harness_with(|c| c.registration.default_invite_quota = 10);
+        let s = h
+            .core
+            .register_with_invite(req("a@example.com"), Some("unknown"), &ctx(), MULTI)
+            .await
+            .unwrap();
+        assert_eq!(h.core.invite_quota(s.user.id).await.unwrap(), 10);
     }
 }

@@ -50,6 +50,7 @@ impl Core {
         SessionOptions {
             single_per_user: false,
             idle_timeout_secs: Some(lifespan + t.refresh_extra_secs),
+            lifetime_secs: None,
         }
     }
 

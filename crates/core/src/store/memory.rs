@@ -27,6 +27,8 @@ struct State {
     numbers: HashMap<UserId, i64>,
     todos: Vec<crate::domain::TodoItem>,
     last_todo_id: i64,
+    invites: Vec<crate::domain::InviteCode>,
+    quotas: HashMap<UserId, i64>,
 }
 
 /// The in-memory store.
@@ -681,5 +683,91 @@ impl TokenStore for MemoryStore {
         let n = i64::try_from(st.numbers.len()).unwrap_or(i64::MAX - 1) + 1;
         st.numbers.insert(user, n);
         Ok(n)
+    }
+}
+
+#[async_trait]
+impl super::InviteStore for MemoryStore {
+    async fn insert_invite(&self, code: &crate::domain::InviteCode) -> StoreResult<()> {
+        let mut st = self.lock();
+        if let Some(owner) = code.owner {
+            if !st.users.iter().any(|u| u.id == owner) {
+                return Err(StoreError::NotFound);
+            }
+        }
+        if st.invites.iter().any(|c| c.code_hash == code.code_hash) {
+            return Err(StoreError::Conflict(super::UniqueField::Other));
+        }
+        let mut code = code.clone();
+        code.created_at = micros(code.created_at);
+        st.invites.push(code);
+        Ok(())
+    }
+
+    async fn list_invites(&self) -> StoreResult<Vec<crate::domain::InviteCode>> {
+        let mut all = self.lock().invites.clone();
+        all.sort_by(|a, b| (a.created_at, &a.code_hash).cmp(&(b.created_at, &b.code_hash)));
+        Ok(all)
+    }
+
+    async fn set_invite_quota(&self, user: UserId, remaining: i64) -> StoreResult<()> {
+        let mut st = self.lock();
+        if !st.users.iter().any(|u| u.id == user) {
+            return Err(StoreError::NotFound);
+        }
+        st.quotas.insert(user, remaining);
+        Ok(())
+    }
+
+    async fn invite_quota(&self, user: UserId) -> StoreResult<i64> {
+        Ok(self.lock().quotas.get(&user).copied().unwrap_or(0))
+    }
+
+    async fn take_invite(&self, code_hash: &str) -> StoreResult<crate::domain::InviteTake> {
+        use crate::domain::InviteTake;
+        let mut st = self.lock();
+        let Some(i) = st.invites.iter().position(|c| c.code_hash == code_hash) else {
+            return Ok(InviteTake::Unknown);
+        };
+        let code = st.invites[i].clone();
+        match code.owner {
+            Some(owner) => {
+                let quota = st.quotas.entry(owner).or_insert(0);
+                if *quota == 0 {
+                    return Ok(InviteTake::OwnerExhausted);
+                }
+                if *quota > 0 {
+                    *quota -= 1;
+                }
+                Ok(InviteTake::Taken(Some(owner)))
+            }
+            None => match code.uses_left {
+                Some(n) if n <= 0 => Ok(InviteTake::UsedUp),
+                Some(n) => {
+                    st.invites[i].uses_left = Some(n - 1);
+                    Ok(InviteTake::Taken(None))
+                }
+                None => Ok(InviteTake::Taken(None)),
+            },
+        }
+    }
+
+    async fn return_invite(&self, code_hash: &str) -> StoreResult<()> {
+        let mut st = self.lock();
+        let Some(i) = st.invites.iter().position(|c| c.code_hash == code_hash) else {
+            return Ok(());
+        };
+        match (st.invites[i].owner, st.invites[i].uses_left) {
+            (Some(owner), _) => {
+                if let Some(q) = st.quotas.get_mut(&owner) {
+                    if *q >= 0 {
+                        *q += 1;
+                    }
+                }
+            }
+            (None, Some(n)) => st.invites[i].uses_left = Some(n + 1),
+            (None, None) => {}
+        }
+        Ok(())
     }
 }

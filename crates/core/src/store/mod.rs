@@ -4,10 +4,12 @@
 //! outbox message it causes, a code consumed once) are single methods, so each engine
 //! can run them in one transaction.
 
+mod invites;
 pub mod memory;
 mod todos;
 mod tokens;
 
+pub use invites::InviteStore;
 pub use todos::TodoStore;
 pub use tokens::TokenStore;
 
@@ -265,6 +267,7 @@ pub trait Store:
     + KeyStore
     + TodoStore
     + TokenStore
+    + InviteStore
 {
     /// Cheap liveness check for `/readyz`.
     async fn ping(&self) -> StoreResult<()>;

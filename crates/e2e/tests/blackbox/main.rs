@@ -1,9 +1,11 @@
 //! Black-box tests: one binary, a module per dialect, each test on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod cluster;
 mod clumsy;
 mod clumsy_social;
 mod clumsy_todo;
+mod cluster;
 mod durability;
+mod legacy_import;
+mod sspanel;
 mod weplanx;

@@ -8,6 +8,7 @@
 mod audit;
 mod codes;
 mod credentials;
+mod invites;
 mod keys;
 mod lockout;
 mod outbox;
@@ -19,6 +20,7 @@ mod users;
 pub use audit::*;
 pub use codes::*;
 pub use credentials::*;
+pub use invites::*;
 pub use keys::*;
 pub use lockout::*;
 pub use outbox::*;

@@ -5,6 +5,7 @@
 
 mod errors;
 mod guard;
+pub mod openapi;
 mod social;
 mod todo;
 mod token;

@@ -178,6 +178,10 @@ pub async fn register(
         .map_err(|e| match e {
             CoreError::InvalidInput(_) => ClError::token_user("Please input a valid email"),
             CoreError::EmailTaken => ClError::token_user("This email already exists"),
+            CoreError::RegistrationClosed => ClError::token_user("Registration is closed."),
+            CoreError::InviteRequired | CoreError::InviteInvalid | CoreError::InviteExhausted => {
+                ClError::token_user("Registration needs an invite code.")
+            }
             CoreError::WeakPassword(_) => token_field("password", WEAK_PASSWORD),
             other => sign_in_error(other),
         })?;

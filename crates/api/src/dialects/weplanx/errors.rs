@@ -164,6 +164,10 @@ impl WxError {
             CoreError::AlreadyVerified => Self::public(code, "email already verified"),
             CoreError::ProviderUnavailable => Self::public(code, "identity provider unavailable"),
             CoreError::NotFound => Self::public(code, "not found"),
+            CoreError::RegistrationClosed => Self::public(code, "registration is closed"),
+            CoreError::InviteRequired | CoreError::InviteInvalid | CoreError::InviteExhausted => {
+                Self::public(code, "a valid invite code is required")
+            }
             CoreError::Internal(cause) => {
                 tracing::error!(cause = %cause, "internal error");
                 Self {

@@ -21,6 +21,7 @@ fn options(state: &AppState) -> SessionOptions {
     SessionOptions {
         single_per_user: state.config.weplanx.single_session,
         idle_timeout_secs: None,
+        lifetime_secs: None,
     }
 }
 

@@ -12,8 +12,9 @@
 use std::sync::Arc;
 
 use dryoc::pwhash::{Config, VecPwHash};
-use tokio::sync::Semaphore;
 
+use super::legacy::{self, ImportHashError};
+use super::pool::HashPool;
 use crate::config::HashParams;
 use crate::domain::Password;
 use crate::error::CoreError;
@@ -23,6 +24,8 @@ use crate::error::CoreError;
 const MAX_VERIFY_MEMORY_KIB: u64 = 1024 * 1024;
 /// Stored hashes asking for more passes than this are refused likewise.
 const MAX_VERIFY_ITERATIONS: u64 = 64;
+/// Stored hashes asking for more lanes than this are refused likewise.
+const MAX_VERIFY_PARALLELISM: u64 = 16;
 
 /// Outcome of checking a password against a stored hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,11 +90,11 @@ fn parse_phc(stored: &str) -> Option<PhcParams> {
     })
 }
 
-/// Hashes and verifies passwords on the blocking pool, at most N at a time.
+/// Hashes and verifies passwords on dedicated low-priority threads, N at a time.
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: HashParams,
-    permits: Arc<Semaphore>,
+    pool: HashPool,
     dummy: Arc<String>,
 }
 
@@ -119,15 +122,49 @@ fn hash_blocking(params: HashParams, password: &str) -> Result<String, CoreError
         .map_err(|e| CoreError::internal(format!("argon2: {e}")))
 }
 
+fn argon2_in_bounds(phc: &PhcParams) -> bool {
+    phc.version == 0x13
+        && phc.memory_kib <= MAX_VERIFY_MEMORY_KIB
+        && (1..=MAX_VERIFY_ITERATIONS).contains(&phc.iterations)
+        && (1..=MAX_VERIFY_PARALLELISM).contains(&phc.parallelism)
+        && phc.memory_kib >= 8 * phc.parallelism
+}
+
+/// Checks that an argon2 PHC string (from an import) can be verified: argon2i or argon2id,
+/// version 19, parameters within the verify bounds, salt and hash well encoded.
+pub(super) fn check_argon2(stored: &str) -> Result<(), ImportHashError> {
+    use base64::Engine;
+    let phc = parse_phc(stored).ok_or(ImportHashError::Malformed)?;
+    if !argon2_in_bounds(&phc) {
+        return Err(ImportHashError::OutOfRange);
+    }
+    let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+    let mut parts = stored.rsplitn(3, '$');
+    let (Some(hash), Some(salt)) = (parts.next(), parts.next()) else {
+        return Err(ImportHashError::Malformed);
+    };
+    let salt = b64.decode(salt).map_err(|_| ImportHashError::Malformed)?;
+    let hash = b64.decode(hash).map_err(|_| ImportHashError::Malformed)?;
+    if !(8..=64).contains(&salt.len()) || !(4..=64).contains(&hash.len()) {
+        return Err(ImportHashError::Malformed);
+    }
+    VecPwHash::from_string(stored).map_err(|_| ImportHashError::Malformed)?;
+    Ok(())
+}
+
 fn verify_blocking(params: HashParams, password: &str, stored: &str) -> Verification {
+    if legacy::is_legacy(stored) {
+        // Imported from another backend: any match is replaced with argon2id at sign-in.
+        let ok = legacy::verify(password, stored);
+        return Verification {
+            ok,
+            needs_rehash: ok,
+        };
+    }
     let Some(phc) = parse_phc(stored) else {
         return Verification::NO;
     };
-    if phc.version != 0x13
-        || phc.memory_kib > MAX_VERIFY_MEMORY_KIB
-        || phc.iterations > MAX_VERIFY_ITERATIONS
-        || phc.parallelism > 16
-    {
+    if !argon2_in_bounds(&phc) {
         tracing::warn!("refusing to verify a stored argon2 hash with out-of-range parameters");
         return Verification::NO;
     }
@@ -135,20 +172,33 @@ fn verify_blocking(params: HashParams, password: &str, stored: &str) -> Verifica
         return Verification::NO;
     };
     let ok = hash.verify(&password.as_bytes().to_vec()).is_ok();
-    let current = phc.argon2id
-        && phc.memory_kib == u64::from(params.memory_kib)
-        && phc.iterations == u64::from(params.iterations)
-        && phc.parallelism == u64::from(params.parallelism);
     Verification {
         ok,
-        needs_rehash: ok && !current,
+        needs_rehash: ok && !is_current_phc(params, &phc),
     }
+}
+
+fn is_current_phc(params: HashParams, phc: &PhcParams) -> bool {
+    phc.argon2id
+        && phc.memory_kib == u64::from(params.memory_kib)
+        && phc.iterations == u64::from(params.iterations)
+        && phc.parallelism == u64::from(params.parallelism)
 }
 
 impl PasswordHasher {
     /// A hasher with these parameters, running at most `max_concurrent` hashes at once
-    /// (0 = the number of CPUs).
+    /// (0 = the number of CPUs) on low-priority threads.
     pub fn new(params: HashParams, max_concurrent: usize) -> Result<Self, CoreError> {
+        Self::with_priority(params, max_concurrent, true)
+    }
+
+    /// As [`PasswordHasher::new`], choosing whether the hashing threads run at low priority
+    /// (`core.password.hash_low_priority`).
+    pub fn with_priority(
+        params: HashParams,
+        max_concurrent: usize,
+        low_priority: bool,
+    ) -> Result<Self, CoreError> {
         if params.parallelism != 1 {
             return Err(CoreError::internal("argon2 parallelism must be 1"));
         }
@@ -167,7 +217,7 @@ impl PasswordHasher {
         let dummy = hash_blocking(params, &super::super::random::alphanumeric(24))?;
         Ok(Self {
             params,
-            permits: Arc::new(Semaphore::new(n)),
+            pool: HashPool::start(n, low_priority)?,
             dummy: Arc::new(dummy),
         })
     }
@@ -176,11 +226,8 @@ impl PasswordHasher {
         &self,
         f: impl FnOnce(HashParams) -> T + Send + 'static,
     ) -> Result<T, CoreError> {
-        let _permit = self.permits.acquire().await.map_err(CoreError::internal)?;
         let params = self.params;
-        tokio::task::spawn_blocking(move || f(params))
-            .await
-            .map_err(CoreError::internal)
+        self.pool.run(move || f(params)).await
     }
 
     /// A new PHC string for `password`.
@@ -201,8 +248,26 @@ impl PasswordHasher {
             Some(s) => (s.to_owned(), true),
             None => (self.dummy.as_ref().clone(), false),
         };
-        let v = self.run(move |p| verify_blocking(p, &pw, &target)).await?;
+        // Legacy digests (md5, sha256, a low-count PBKDF2) take microseconds: spend a dummy
+        // argon2 check too, so the answer time does not tell imported accounts apart from
+        // unknown addresses.
+        let pad = (real && legacy::is_legacy(&target) && legacy::is_cheap(&target))
+            .then(|| self.dummy.as_ref().clone());
+        let v = self
+            .run(move |p| {
+                if let Some(dummy) = pad {
+                    verify_blocking(p, &pw, &dummy);
+                }
+                verify_blocking(p, &pw, &target)
+            })
+            .await?;
         Ok(if real { v } else { Verification::NO })
+    }
+
+    /// Whether `stored` is an argon2id hash at the configured parameters, i.e. one this
+    /// server wrote (or would write), as opposed to an imported legacy hash.
+    pub fn is_current(&self, stored: &str) -> bool {
+        parse_phc(stored).is_some_and(|phc| is_current_phc(self.params, &phc))
     }
 
     /// Hashes on the calling thread, without the pool (benchmarks, the CLI).
@@ -344,6 +409,121 @@ mod tests {
             let v = verify_blocking(HashParams::default(), "pass@VAN1234", &theirs);
             assert!(v.ok && v.needs_rehash, "{theirs}");
             assert!(!verify_blocking(HashParams::default(), "nope", &theirs).ok);
+        }
+    }
+
+    /// argon2 strings made by PHP 8.2 `password_hash` (SSPanel) and by Python's argon2-cffi
+    /// (the reference C implementation), including several lanes, verify and ask for a rehash.
+    #[test]
+    fn php_and_python_argon2_vectors() {
+        let cases = [
+            // PHP: password_hash("php-legacy-pw1", PASSWORD_ARGON2I) (defaults m=64 MiB, t=4).
+            (
+                "php-legacy-pw1",
+                "$argon2i$v=19$m=65536,t=4,p=1$U3BKcENmRS9BMEFiS3FuMA$vTfhOqGHMRYQth4jUMeFlMHJHTT8l5LcnZg86vL/cVk",
+            ),
+            // PHP: password_hash("php-legacy-pw1", PASSWORD_ARGON2ID).
+            (
+                "php-legacy-pw1",
+                "$argon2id$v=19$m=65536,t=4,p=1$cUpzMTlINlQwejdFb0lTcQ$Me6Da5tS5f9YZ+1JUdZEmasHNlUgayglKlPfhdYvD7A",
+            ),
+            // PHP: PASSWORD_ARGON2ID with threads=4, memory_cost=1024, time_cost=2.
+            (
+                "php-legacy-pw1",
+                "$argon2id$v=19$m=1024,t=2,p=4$VlBsVmR5cW80OTFCeG15VA$VDMBNPu27fuDy45dpr1nYkHJ4PJ+GiXOVHi1ReEXnsw",
+            ),
+            // argon2-cffi: PasswordHasher(time_cost=2, memory_cost=2048, parallelism=4).
+            (
+                "weplanx-p4-pw",
+                "$argon2id$v=19$m=2048,t=2,p=4$tcLzpHcRa1rs0KqGpws6Tw$t7230NZb2DeYwbWEfhuzs+nNeUuKdOgCOKv1sAo5gp0",
+            ),
+            // argon2-cffi: Type.I, time_cost=3, memory_cost=4096.
+            (
+                "argon2i-pw",
+                "$argon2i$v=19$m=4096,t=3,p=1$0lR5UNNV6rg5+D8KvNctaw$P9Cx32xncd0MuTxp2YgZJ9ZEM8kG6Dy1lIy9ciTV05Q",
+            ),
+        ];
+        for (pw, stored) in cases {
+            let v = verify_blocking(cheap(), pw, stored);
+            assert_eq!(
+                v,
+                Verification {
+                    ok: true,
+                    needs_rehash: true
+                },
+                "{stored}"
+            );
+            assert!(!verify_blocking(cheap(), "php-legacy-pw2", stored).ok);
+            assert_eq!(check_argon2(stored), Ok(()));
+            assert_eq!(
+                legacy::encode_imported("argon2", stored, None).as_deref(),
+                Ok(stored)
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn legacy_hashes_verify_and_always_ask_for_a_rehash() {
+        let h = PasswordHasher::new(cheap(), 2).unwrap();
+        let md5 =
+            legacy::encode_imported("md5", "10eecfff3b3337bd5d4e9862ab86ec89", Some("s@lt$x"))
+                .unwrap();
+        for (pw, stored) in [
+            (
+                "dhde8212",
+                "pbkdf2_sha256$10548$qZFRFfsx7E$GJtb+sRQipEJnu+ORrwZe8xQE1SQV4pXijFnVl0G5CI=",
+            ),
+            (
+                "php-legacy-pw1",
+                "$2y$10$8fkA/M8CDD.G3guZJc.G5.JXml/zjNb.EwHc3XIb4dkCMkdH0CRcG",
+            ),
+            ("sspanel-pw", md5.as_str()),
+        ] {
+            let v = h.verify(&Password::new(pw), Some(stored)).await.unwrap();
+            assert_eq!(
+                v,
+                Verification {
+                    ok: true,
+                    needs_rehash: true
+                },
+                "{stored}"
+            );
+            assert!(!h.is_current(stored));
+            let bad = h
+                .verify(&Password::new("nope"), Some(stored))
+                .await
+                .unwrap();
+            assert_eq!(bad, Verification::NO);
+        }
+        let ours = h.hash(&Password::new("fresh-one-here")).await.unwrap();
+        assert!(h.is_current(&ours));
+    }
+
+    #[test]
+    fn hostile_argon2_parameters_are_refused_on_import() {
+        for (stored, want) in [
+            (
+                "$argon2id$v=19$m=1024,t=65,p=1$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                ImportHashError::OutOfRange,
+            ),
+            (
+                "$argon2id$v=19$m=1024,t=1,p=17$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                ImportHashError::OutOfRange,
+            ),
+            (
+                "$argon2id$v=16$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                ImportHashError::OutOfRange,
+            ),
+            (
+                "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                ImportHashError::Malformed,
+            ),
+            (
+                "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0$!!",
+                ImportHashError::Malformed,
+            ),
+        ] {
+            assert_eq!(check_argon2(stored), Err(want), "{stored}");
         }
     }
 
