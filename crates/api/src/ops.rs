@@ -80,7 +80,13 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
 /// dropped connection cancels the handler between two awaits: half of a multi-step change
 /// (a code spent but the password not yet written), or a database transaction abandoned
 /// mid-flight. A panic in the task becomes the usual 500.
+///
+/// Safe methods (GET, HEAD, OPTIONS) change nothing a client asked for, so they skip the
+/// extra task: token checks are the hot path.
 pub async fn run_to_completion(req: Request, next: Next) -> Response {
+    if req.method().is_safe() {
+        return next.run(req).await;
+    }
     match tokio::spawn(next.run(req)).await {
         Ok(res) => res,
         Err(e) if e.is_panic() => panic_response(e.into_panic()),
