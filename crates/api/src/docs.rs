@@ -1,5 +1,6 @@
 //! OpenAPI documents of every dialect and a vendored Swagger UI at `/docs`: weplanx at
-//! [`WEPLANX_JSON`], clumsy-tools at [`CLUMSY_JSON`] (the UI offers both).
+//! [`WEPLANX_JSON`], clumsy-tools at [`CLUMSY_JSON`], SSPanel at [`SSPANEL_JSON`] (the UI
+//! offers all three).
 //!
 //! The Swagger UI assets are compiled in from the `utoipa-swagger-ui-vendored` crate (the
 //! `vendored` feature of `utoipa-swagger-ui`): its build script takes that bundled zip and
@@ -12,7 +13,7 @@
 use axum::Router;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::dialects::{clumsy, weplanx};
+use crate::dialects::{clumsy, sspanel, weplanx};
 use crate::AppState;
 
 /// Where the weplanx document is served.
@@ -20,6 +21,9 @@ pub const WEPLANX_JSON: &str = "/openapi/weplanx.json";
 
 /// Where the clumsy-tools document is served.
 pub const CLUMSY_JSON: &str = "/openapi/clumsy.json";
+
+/// Where the SSPanel document is served.
+pub const SSPANEL_JSON: &str = "/openapi/sspanel.json";
 
 /// Where the Swagger UI is served (`/docs` redirects to `/docs/`).
 pub const UI_PATH: &str = "/docs";
@@ -34,6 +38,7 @@ fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     SwaggerUi::new(UI_PATH)
         .url(WEPLANX_JSON, weplanx::openapi::document())
         .url(CLUMSY_JSON, clumsy::openapi::document())
+        .url(SSPANEL_JSON, sspanel::openapi::document())
         .into()
 }
 
@@ -337,6 +342,91 @@ mod tests {
             .any(|p| p["name"] == "clientCurrentDateTime" && p["required"] == true));
     }
 
+    #[test]
+    fn sspanel_snapshot_is_current() {
+        check_snapshot("sspanel.json", &sspanel::openapi::document());
+    }
+
+    /// Every (method, path) of `dialects::sspanel::router` (mod.rs), in OpenAPI path
+    /// syntax, in the order of mod.rs. Keep in step with mod.rs by hand.
+    const SSPANEL_ROUTES: &[(&str, &str)] = &[
+        ("post", "/auth/login"),
+        ("post", "/auth/register"),
+        ("post", "/auth/send"),
+        ("post", "/password/reset"),
+        ("post", "/password/token/{token}"),
+        ("get", "/logout"),
+    ];
+
+    #[test]
+    fn sspanel_document_covers_every_route_and_nothing_else() {
+        let doc = serde_json::to_value(sspanel::openapi::document()).unwrap();
+        assert_covers_exactly(&doc, SSPANEL_ROUTES);
+    }
+
+    /// Every answer is 200 JSON (`Reply`, or `LogoutReply` for `GET /logout`); bodies are
+    /// optional forms or JSON; the cookies are documented where they are set or cleared.
+    #[test]
+    fn sspanel_documents_200_json_answers_bodies_and_cookies() {
+        let doc = serde_json::to_value(sspanel::openapi::document()).unwrap();
+        assert_eq!(
+            doc["components"]["securitySchemes"]["cookie"],
+            serde_json::json!({
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "key",
+                "description": doc["components"]["securitySchemes"]["cookie"]["description"],
+            })
+        );
+        for (method, path) in SSPANEL_ROUTES {
+            let op = &doc["paths"][*path][*method];
+            let responses = op["responses"].as_object().unwrap();
+            assert_eq!(
+                keys(&op["responses"]),
+                vec!["200".to_owned()],
+                "{method} {path}"
+            );
+            let ok = &responses["200"];
+            assert_eq!(
+                keys(&ok["content"]),
+                vec!["application/json".to_owned()],
+                "{method} {path}"
+            );
+            let logout = *path == "/logout";
+            let schema = ok["content"]["application/json"]["schema"]["$ref"]
+                .as_str()
+                .unwrap_or_default();
+            let expected = if logout { "/LogoutReply" } else { "/Reply" };
+            assert!(schema.ends_with(expected), "{method} {path}: {schema}");
+            let sets_cookies = matches!(*path, "/auth/login" | "/auth/register" | "/logout");
+            assert_eq!(
+                ok["headers"].get("Set-Cookie").is_some(),
+                sets_cookies,
+                "{method} {path}"
+            );
+            assert_eq!(op.get("security").is_some(), logout, "{method} {path}");
+            if logout {
+                assert!(op.get("requestBody").is_none());
+                assert_eq!(
+                    op["security"],
+                    serde_json::json!([{}, {"cookie": []}]),
+                    "the cookie is optional"
+                );
+            } else {
+                let body = &op["requestBody"];
+                assert_eq!(body["required"], false, "{method} {path}");
+                assert_eq!(
+                    keys(&body["content"]),
+                    vec![
+                        "application/json".to_owned(),
+                        "application/x-www-form-urlencoded".to_owned()
+                    ],
+                    "{method} {path}"
+                );
+            }
+        }
+    }
+
     fn keys(v: &Value) -> Vec<String> {
         v.as_object().unwrap().keys().cloned().collect()
     }
@@ -371,6 +461,14 @@ mod tests {
             serde_json::to_value(clumsy::openapi::document()).unwrap()
         );
 
+        let (status, _, body) = get(SSPANEL_JSON).await;
+        assert_eq!(status, StatusCode::OK);
+        let served: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            served,
+            serde_json::to_value(sspanel::openapi::document()).unwrap()
+        );
+
         let (status, headers, _) = get(UI_PATH).await;
         assert!(status.is_redirection(), "{status}");
         assert_eq!(headers["location"], "/docs/");
@@ -385,5 +483,6 @@ mod tests {
         let js = String::from_utf8(body).unwrap();
         assert!(js.contains(WEPLANX_JSON), "{js}");
         assert!(js.contains(CLUMSY_JSON), "{js}");
+        assert!(js.contains(SSPANEL_JSON), "{js}");
     }
 }

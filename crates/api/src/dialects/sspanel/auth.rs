@@ -118,7 +118,10 @@ async fn check_form(st: &AppState, p: &Params, email: &str) -> Result<(), &'stat
     match st.core.user_by_email(email).await {
         Ok(Some(_)) => return Err(m::EMAIL_TAKEN),
         Ok(None) => {}
-        Err(_) => return Err(m::UNKNOWN_ERROR),
+        Err(e) => {
+            tracing::error!(error = %e, "sspanel: registration lookup failed");
+            return Err(m::UNKNOWN_ERROR);
+        }
     }
     let passwd = p.get("passwd").unwrap_or_default();
     if passwd.len() < 8 {

@@ -9,6 +9,7 @@
 mod auth;
 mod cookies;
 pub mod messages;
+pub mod openapi;
 mod password;
 
 use axum::http::{header, StatusCode};

@@ -1,6 +1,7 @@
 //! Password recovery by an e-mailed link: `POST /password/reset` and
 //! `POST /password/token/{token}`.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use tessera_core::domain::Password;
@@ -66,10 +67,14 @@ pub async fn reset(
 pub async fn token(
     State(st): State<AppState>,
     client: Client,
-    Path(token): Path<String>,
+    token: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
     body: Body,
 ) -> Response {
+    // A token that is not even text (e.g. `%FF`) is as invalid as an unknown one.
+    let Ok(Path(token)) = token else {
+        return reply(0, m::RESET_LINK_INVALID);
+    };
     let Some(p) = Params::new(body, query.as_deref()) else {
         return reply(0, m::BAD_REQUEST);
     };
