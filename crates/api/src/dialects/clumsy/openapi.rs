@@ -33,9 +33,11 @@ pub const BASE_PATH: &str = "/fo/rest";
 pub const CLIENT_TIME_HEADER: &str = "clientCurrentDateTime";
 
 /// What `clientCurrentDateTime` may look like: `yyyy-MM-ddTHH:mm:ss`, optionally with a
-/// fraction of a second, or without the seconds (as Java's `LocalDateTime.parse`).
-pub const CLIENT_TIME_PATTERN: &str =
-    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?$";
+/// fraction of a second, or without the seconds (as Java's `LocalDateTime.parse`). Months,
+/// days, hours, minutes and seconds are kept in range, so that what matches is a date-time
+/// but for a day its month does not have (e.g. `02-30`), which is 460 like any malformed value.
+pub const CLIENT_TIME_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])\
+     T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?$";
 
 /// The clumsy-tools dialect's OpenAPI document.
 pub fn document() -> utoipa::openapi::OpenApi {
