@@ -177,14 +177,7 @@ impl Core {
             user.password_hash = Some(hash);
         }
         if let (Some(code), Some(sealed_secret)) = (totp_code, user.totp_secret.as_deref()) {
-            let secret = String::from_utf8(sealed::open(&self.inner.keys.seal, sealed_secret)?)
-                .map_err(CoreError::internal)?;
-            let now_step = totp::step_of(self.now().unix_timestamp());
-            let fresh = match totp::check(&secret, code.trim(), now_step, 1) {
-                Some(step) => self.inner.store.advance_totp_step(user.id, step).await?,
-                None => false,
-            };
-            if !fresh {
+            if !self.totp_code_fresh(&user, sealed_secret, code).await? {
                 return Err(self
                     .fail_sign_in(
                         Some(&user),
@@ -298,20 +291,29 @@ impl Core {
                 .fail_sign_in(Some(&user), &key, "totp", ctx, CoreError::TotpNotEnrolled)
                 .await);
         };
-        let secret = String::from_utf8(sealed::open(&self.inner.keys.seal, sealed_secret)?)
-            .map_err(CoreError::internal)?;
-        let now_step = totp::step_of(self.now().unix_timestamp());
-        let matched = totp::check(&secret, code.trim(), now_step, 1);
-        let fresh = match matched {
-            Some(step) => self.inner.store.advance_totp_step(user.id, step).await?,
-            None => false,
-        };
-        if !fresh {
+        if !self.totp_code_fresh(&user, sealed_secret, code).await? {
             return Err(self
                 .fail_sign_in(Some(&user), &key, "totp", ctx, CoreError::TotpInvalid)
                 .await);
         }
         self.finish_sign_in(user, "totp", ctx, opts).await
+    }
+
+    /// Whether `code` is the account's current TOTP code (±1 step) and was not used before;
+    /// a match spends its step, so the code works once.
+    async fn totp_code_fresh(
+        &self,
+        user: &User,
+        sealed_secret: &[u8],
+        code: &str,
+    ) -> CoreResult<bool> {
+        let secret = String::from_utf8(sealed::open(&self.inner.keys.seal, sealed_secret)?)
+            .map_err(CoreError::internal)?;
+        let now_step = totp::step_of(self.now().unix_timestamp());
+        match totp::check(&secret, code.trim(), now_step, 1) {
+            Some(step) => Ok(self.inner.store.advance_totp_step(user.id, step).await?),
+            None => Ok(false),
+        }
     }
 
     /// Ends the caller's session (sign-out).

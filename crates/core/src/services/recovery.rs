@@ -120,27 +120,8 @@ impl Core {
             }
             (Err(e), _) => return Err(e),
         };
-        let hash = self.inner.hasher.hash(new_password).await?;
-        self.consume(&live).await?;
-        let notice = messages::mail_password_changed(user.email.as_str(), self.now());
-        let revoked = self
-            .inner
-            .store
-            .set_password_hash(user.id, &hash, self.now(), RevokeSessions::All, &[notice])
-            .await?;
-        self.sessions_revoked(&revoked).await;
-        self.signal_outbox();
-        self.clear_failures(&key).await?;
-        self.audit(
-            Some(user.id),
-            "password.reset",
-            Some(user.id),
-            ctx,
-            "ok",
-            serde_json::json!({ "sessions_revoked": revoked.len() }),
-        )
-        .await;
-        Ok(())
+        self.complete_reset(&user, &live, new_password, &key, "code", ctx)
+            .await
     }
 }
 
@@ -225,27 +206,8 @@ impl Core {
             }
             Err(e) => return Err(e),
         };
-        let hash = self.inner.hasher.hash(new_password).await?;
-        self.consume(&live).await?;
-        let notice = messages::mail_password_changed(user.email.as_str(), self.now());
-        let revoked = self
-            .inner
-            .store
-            .set_password_hash(user.id, &hash, self.now(), RevokeSessions::All, &[notice])
-            .await?;
-        self.sessions_revoked(&revoked).await;
-        self.signal_outbox();
-        self.clear_failures(&key).await?;
-        self.audit(
-            Some(user.id),
-            "password.reset",
-            Some(user.id),
-            ctx,
-            "ok",
-            serde_json::json!({ "sessions_revoked": revoked.len(), "by": "link" }),
-        )
-        .await;
-        Ok(())
+        self.complete_reset(&user, &live, new_password, &key, "link", ctx)
+            .await
     }
 
     /// E-mails a code proving `email` before registration (SSPanel's `/auth/send`). Refused
@@ -294,6 +256,40 @@ impl Core {
             code.trim(),
         )
         .await?;
+        Ok(())
+    }
+
+    /// The end of every reset, whatever proved the right to it: store the new hash, spend
+    /// the code or link, end every session, mail a notice, clear the lockout, audit.
+    async fn complete_reset(
+        &self,
+        user: &crate::domain::User,
+        live: &crate::domain::OneTimeCode,
+        new_password: &Password,
+        key: &str,
+        by: &str,
+        ctx: &RequestContext,
+    ) -> CoreResult<()> {
+        let hash = self.inner.hasher.hash(new_password).await?;
+        self.consume(live).await?;
+        let notice = messages::mail_password_changed(user.email.as_str(), self.now());
+        let revoked = self
+            .inner
+            .store
+            .set_password_hash(user.id, &hash, self.now(), RevokeSessions::All, &[notice])
+            .await?;
+        self.sessions_revoked(&revoked).await;
+        self.signal_outbox();
+        self.clear_failures(key).await?;
+        self.audit(
+            Some(user.id),
+            "password.reset",
+            Some(user.id),
+            ctx,
+            "ok",
+            serde_json::json!({ "sessions_revoked": revoked.len(), "by": by }),
+        )
+        .await;
         Ok(())
     }
 }
