@@ -200,6 +200,31 @@ impl Default for RegistrationConfig {
     }
 }
 
+/// Upload limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileConfig {
+    /// Largest file upload, in bytes.
+    pub max_file_bytes: i64,
+    /// Largest avatar upload (before re-encoding), in bytes.
+    pub max_avatar_bytes: i64,
+    /// Total bytes of files one account may keep (avatars not counted: one each).
+    pub user_quota_bytes: i64,
+    /// Avatars are scaled down to fit this many pixels per side.
+    pub avatar_max_side: u32,
+}
+
+impl Default for FileConfig {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 10 * 1024 * 1024,
+            max_avatar_bytes: 5 * 1024 * 1024,
+            user_quota_bytes: 100 * 1024 * 1024,
+            avatar_max_side: 512,
+        }
+    }
+}
+
 /// Everything the core's rules read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -216,6 +241,13 @@ pub struct CoreConfig {
     pub tokens: TokenConfig,
     /// Registration.
     pub registration: RegistrationConfig,
+    /// Uploads.
+    pub files: FileConfig,
+    /// E-mail confirmation is required before sign-in (until an administrator switches
+    /// it at run time).
+    pub require_email_confirmation: bool,
+    /// Account deletion is confirmed to the user by e-mail.
+    pub mail_on_delete: bool,
     /// Issuer name in JWTs and TOTP URIs.
     pub issuer: String,
     /// Audit and login events are kept this many days.
@@ -231,6 +263,9 @@ impl Default for CoreConfig {
             codes: CodeConfig::default(),
             tokens: TokenConfig::default(),
             registration: RegistrationConfig::default(),
+            files: FileConfig::default(),
+            require_email_confirmation: false,
+            mail_on_delete: true,
             issuer: "tessera".into(),
             audit_retention_days: 365,
         }

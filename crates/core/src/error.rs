@@ -96,6 +96,31 @@ pub enum CoreError {
     /// The inviter has no invitations left (`invite_exhausted`).
     #[error("inviter has no invitations left")]
     InviteExhausted,
+    /// Sign-in refused until the address is confirmed (`email_not_confirmed`).
+    #[error("email not confirmed")]
+    EmailNotConfirmed,
+    /// The caller is signed in but may not do this (`forbidden`).
+    #[error("forbidden")]
+    Forbidden,
+    /// The account restricted processing of its data (`restricted`).
+    #[error("processing restricted")]
+    Restricted,
+    /// An upload is larger than allowed (`too_large`).
+    #[error("too large")]
+    TooLarge,
+    /// An upload would exceed the account's storage quota (`quota_exceeded`).
+    #[error("quota exceeded")]
+    QuotaExceeded,
+    /// An avatar is not an image in a supported format (`not_an_image`).
+    #[error("not an image")]
+    NotAnImage,
+    /// A name (of a role) is taken (`name_taken`).
+    #[error("name taken")]
+    NameTaken,
+    /// The e-mailed sign-in code is needed (`otp_required`); carried out with the pending
+    /// state, never as a session.
+    #[error("one-time code required")]
+    OtpRequired,
     /// A server fault; the cause is logged, never shown to clients (`internal`).
     #[error("internal error: {0}")]
     Internal(String),
@@ -131,6 +156,14 @@ impl CoreError {
             Self::WrongSource(_) => "wrong_source",
             Self::ProviderUnavailable => "provider_unavailable",
             Self::RateLimited => "rate_limited",
+            Self::EmailNotConfirmed => "email_not_confirmed",
+            Self::Forbidden => "forbidden",
+            Self::Restricted => "restricted",
+            Self::TooLarge => "too_large",
+            Self::QuotaExceeded => "quota_exceeded",
+            Self::NotAnImage => "not_an_image",
+            Self::NameTaken => "name_taken",
+            Self::OtpRequired => "otp_required",
             Self::Internal(_) => "internal",
         }
     }

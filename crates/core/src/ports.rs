@@ -173,3 +173,97 @@ pub trait IdentityProvider: Send + Sync {
 
 /// Shared identity provider.
 pub type SharedIdentityProvider = Arc<dyn IdentityProvider>;
+
+/// Why a blob store or image operation failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum MediaError {
+    /// The bytes are not an image of a supported format (or are corrupt or too large to
+    /// decode safely).
+    #[error("not a supported image: {0}")]
+    NotAnImage(String),
+    /// Storage failed (I/O); the text is for logs only.
+    #[error("blob storage failed: {0}")]
+    Storage(String),
+}
+
+/// Where uploaded bytes live, by a key the server generated. Local directory today; an
+/// object store can implement the same trait.
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// Stores bytes under a new key (written completely or not at all).
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), MediaError>;
+    /// The bytes under a key; None when absent.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, MediaError>;
+    /// Removes a key; absent keys are not an error.
+    async fn delete(&self, key: &str) -> Result<(), MediaError>;
+}
+
+/// Shared blob store.
+pub type SharedBlobStore = Arc<dyn BlobStore>;
+
+/// Turns an uploaded picture into a safe avatar: decoded by its content (never its name
+/// or declared type), bounded in size, re-encoded so no metadata or trailing payload
+/// survives.
+#[async_trait]
+pub trait AvatarProcessor: Send + Sync {
+    /// PNG bytes of the re-encoded image, scaled down to at most `max_side` pixels.
+    async fn process_avatar(&self, bytes: Vec<u8>, max_side: u32) -> Result<Vec<u8>, MediaError>;
+}
+
+/// Shared avatar processor.
+pub type SharedAvatarProcessor = Arc<dyn AvatarProcessor>;
+
+/// A blob store in memory, for unit tests.
+#[derive(Debug, Default)]
+pub struct MemoryBlobStore {
+    blobs: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
+}
+
+impl MemoryBlobStore {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Vec<u8>>> {
+        self.blobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Number of stored blobs (tests check nothing is left behind).
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+}
+
+#[async_trait]
+impl BlobStore for MemoryBlobStore {
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), MediaError> {
+        self.lock().insert(key.to_owned(), bytes.to_vec());
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, MediaError> {
+        Ok(self.lock().get(key).cloned())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), MediaError> {
+        self.lock().remove(key);
+        Ok(())
+    }
+}
+
+/// An avatar processor that refuses everything: the default until the server wires the
+/// real one, so a misconfigured build can never store an unchecked image.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RefuseAvatars;
+
+#[async_trait]
+impl AvatarProcessor for RefuseAvatars {
+    async fn process_avatar(&self, _bytes: Vec<u8>, _max_side: u32) -> Result<Vec<u8>, MediaError> {
+        Err(MediaError::NotAnImage(
+            "no avatar processor configured".into(),
+        ))
+    }
+}

@@ -11,8 +11,9 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tessera_api::AppState;
 use tessera_core::clock::SystemClock;
 use tessera_core::security::keys::{KeyOverrides, ServerKeys};
-use tessera_core::services::{Core, Dispatcher, RetryPolicy};
+use tessera_core::services::{Core, Dispatcher, Media, RetryPolicy};
 use tessera_core::store::SharedStore;
+use tessera_media::{ImageAvatarProcessor, LocalBlobStore};
 use tokio::net::TcpListener;
 
 use crate::config::{Config, KeysConfig};
@@ -65,14 +66,29 @@ fn metrics_handle() -> Option<PrometheusHandle> {
         .clone()
 }
 
+/// Upload storage under [`Config::files_dir`] and real avatar processing. Touches nothing on
+/// disk, so CLI commands that never upload do not create the directory.
+fn media(config: &Config) -> Media {
+    Media {
+        blobs: Arc::new(LocalBlobStore::new(config.files_dir())),
+        avatars: Arc::new(ImageAvatarProcessor::default()),
+    }
+}
+
 /// The core over an opened store, with keys loaded or generated.
 pub async fn build_core(config: &Config) -> Result<Core, String> {
     let store = open_store(&config.server.database_url()).await?;
     let keys = ServerKeys::load_or_create(store.as_ref(), key_overrides(&config.keys)?)
         .await
         .map_err(|e| format!("cannot load server keys: {e}"))?;
-    Core::new(store, Arc::new(SystemClock), keys, config.core.clone())
-        .map_err(|e| format!("cannot start the core: {e}"))
+    Core::with_media(
+        store,
+        Arc::new(SystemClock),
+        keys,
+        config.core.clone(),
+        media(config),
+    )
+    .map_err(|e| format!("cannot start the core: {e}"))
 }
 
 /// A ready-to-serve application.
@@ -101,6 +117,10 @@ impl App {
                 config.server.data_dir.display()
             )
         })?;
+        let files = LocalBlobStore::new(config.files_dir());
+        files
+            .create_dir()
+            .map_err(|e| format!("files.dir: cannot create {}: {e}", files.dir().display()))?;
         let core = build_core(&config).await?;
         let mail = tessera_delivery::build_mailer(&config.mail, &config.server.data_dir)?;
         let sms = tessera_delivery::build_sms(&config.sms)?;

@@ -72,6 +72,15 @@ impl ServerConfig {
     }
 }
 
+/// Where uploaded files and avatars are kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FilesConfig {
+    /// Directory of the uploaded bytes; unset means `<data_dir>/files`. Several nodes must
+    /// share it (a mounted volume), as they share the database.
+    pub dir: Option<PathBuf>,
+}
+
 /// Server keys given explicitly (base64), instead of generated and stored on first start.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -92,6 +101,8 @@ pub struct KeysConfig {
 pub struct Config {
     /// Process settings.
     pub server: ServerConfig,
+    /// Upload storage.
+    pub files: FilesConfig,
     /// HTTP and dialect settings.
     pub http: ApiConfig,
     /// The core's rules.
@@ -104,6 +115,16 @@ pub struct Config {
     pub keys: KeysConfig,
     /// Social sign-in providers (Google, Facebook); all off by default.
     pub identity: tessera_identity::IdentityConfig,
+}
+
+impl Config {
+    /// The upload directory in force: `files.dir`, or `<data_dir>/files`.
+    pub fn files_dir(&self) -> PathBuf {
+        self.files
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.server.data_dir.join("files"))
+    }
 }
 
 const ALIASES: &[(&str, &str)] = &[
@@ -182,6 +203,13 @@ fn validate(c: &Config) -> Result<(), String> {
     if c.core.lockout.max_failures < 1 {
         return Err("core.lockout.max_failures must be at least 1".into());
     }
+    if c.files
+        .dir
+        .as_ref()
+        .is_some_and(|d| d.as_os_str().is_empty())
+    {
+        return Err("files.dir must not be empty (leave it unset for <data_dir>/files)".into());
+    }
     if c.http.max_body_bytes < 1024 {
         return Err("http.max_body_bytes must be at least 1024".into());
     }
@@ -217,6 +245,23 @@ mod tests {
     }
 
     #[test]
+    fn files_dir_defaults_under_the_data_dir_and_can_be_set() {
+        let mut c = Config::default();
+        c.server.data_dir = PathBuf::from("/srv/tessera");
+        assert_eq!(c.files_dir(), PathBuf::from("/srv/tessera/files"));
+        let parsed: Config = Figment::new()
+            .merge(Toml::string("[files]\ndir = \"/mnt/uploads\""))
+            .extract()
+            .unwrap();
+        assert_eq!(parsed.files_dir(), PathBuf::from("/mnt/uploads"));
+        assert_eq!(alias("FILES__DIR"), "files.dir");
+        let unknown: Result<Config, _> = Figment::new()
+            .merge(Toml::string("[files]\ndirectory = \"/x\""))
+            .extract();
+        assert!(unknown.is_err());
+    }
+
+    #[test]
     fn bad_values_name_the_key() {
         let mut c = Config::default();
         c.server.database_url = "mysql://x".into();
@@ -226,5 +271,8 @@ mod tests {
         assert!(validate(&c)
             .unwrap_err()
             .contains("core.lockout.max_failures"));
+        let mut c = Config::default();
+        c.files.dir = Some(PathBuf::new());
+        assert!(validate(&c).unwrap_err().contains("files.dir"));
     }
 }

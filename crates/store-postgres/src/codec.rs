@@ -45,6 +45,22 @@ pub(crate) fn truncate_opt(t: Option<OffsetDateTime>) -> Option<OffsetDateTime> 
     t.map(truncate)
 }
 
+/// The least string above every string that starts with `prefix`, in code point order
+/// (the "C" collation compares UTF-8 bytes, which is the same order), so a prefix match is
+/// the index-friendly range `prefix <= x < bound`. None when no string is above them all
+/// (an empty prefix, or one made only of U+10FFFF).
+pub(crate) fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        // The next scalar value, skipping the surrogate gap.
+        if let Some(next) = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 /// Reads a column.
 pub(crate) fn get<'r, T>(row: &'r PgRow, column: &str) -> StoreResult<T>
 where
@@ -67,6 +83,19 @@ mod tests {
         );
         assert_eq!(unique_field("users_phone_key"), UniqueField::Phone);
         assert_eq!(unique_field("sessions_pkey"), UniqueField::Other);
+        assert_eq!(unique_field("roles_name_norm_key"), UniqueField::Other);
+    }
+
+    #[test]
+    fn prefix_bound_is_the_next_string_after_every_extension() {
+        assert_eq!(prefix_upper_bound("ab").as_deref(), Some("ac"));
+        assert_eq!(
+            prefix_upper_bound("a\u{D7FF}").as_deref(),
+            Some("a\u{E000}")
+        );
+        assert_eq!(prefix_upper_bound("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
+        assert_eq!(prefix_upper_bound(""), None);
     }
 
     #[test]

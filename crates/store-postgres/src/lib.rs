@@ -12,11 +12,14 @@
 mod audit;
 mod codec;
 mod codes;
+mod erasure;
+mod files;
 mod invites;
 mod keys;
 mod lockout;
 mod outbox;
 mod revocations;
+mod roles;
 mod sessions;
 mod todos;
 mod tokens;

@@ -93,6 +93,22 @@ fn parse_json(text: &str) -> StoreResult<serde_json::Value> {
     serde_json::from_str(text).map_err(|e| StoreError::Backend(format!("stored JSON: {e}")))
 }
 
+/// The least string above every string that starts with `prefix`, in code point order
+/// (SQLite's BINARY collation compares UTF-8 bytes, which is the same order), so a prefix
+/// match is the index-friendly range `prefix <= x < bound`. None when no string is above
+/// them all (an empty prefix, or one made only of U+10FFFF).
+pub(crate) fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        // The next scalar value, skipping the surrogate gap.
+        if let Some(next) = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 /// Reads any other column.
 pub(crate) fn get<'r, T>(row: &'r SqliteRow, column: &str) -> StoreResult<T>
 where
@@ -124,7 +140,30 @@ mod tests {
             unique_field("UNIQUE constraint failed: sessions.id"),
             UniqueField::Other
         );
+        assert_eq!(
+            unique_field("UNIQUE constraint failed: roles.name_norm"),
+            UniqueField::Other
+        );
         assert_eq!(unique_field("something else"), UniqueField::Other);
+    }
+
+    #[test]
+    fn prefix_bound_is_the_next_string_after_every_extension() {
+        assert_eq!(prefix_upper_bound("ab").as_deref(), Some("ac"));
+        assert_eq!(
+            prefix_upper_bound("a\u{D7FF}").as_deref(),
+            Some("a\u{E000}")
+        );
+        assert_eq!(prefix_upper_bound("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
+        assert_eq!(prefix_upper_bound(""), None);
+        let bound = prefix_upper_bound("a%_").unwrap();
+        for s in ["a%_", "a%_\u{10FFFF}\u{10FFFF}", "a%_zz"] {
+            assert!(s >= "a%_" && s < bound.as_str(), "{s}");
+        }
+        for s in ["a%", "a%`", "a&"] {
+            assert!(!(s >= "a%_" && s < bound.as_str()), "{s}");
+        }
     }
 
     #[test]

@@ -14,10 +14,13 @@
 mod audit;
 mod codec;
 mod codes;
+mod erasure;
+mod files;
 mod invites;
 mod keys;
 mod lockout;
 mod outbox;
+mod roles;
 mod sessions;
 mod todos;
 mod tokens;

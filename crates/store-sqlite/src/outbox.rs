@@ -101,12 +101,15 @@ impl OutboxStore for SqliteStore {
     }
 
     async fn mark_sent(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE outbox SET sent_at = ?2 WHERE id = ?1")
-            .bind(id)
-            .bind(micros(now))
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let done = sqlx::query(
+            "UPDATE outbox SET sent_at = ?2, body_text = '', body_html = NULL, params = '{}' \
+             WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -122,7 +125,11 @@ impl OutboxStore for SqliteStore {
     ) -> StoreResult<()> {
         let done = sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3, \
-             dead = ?4 WHERE id = ?1",
+             dead = ?4, \
+             body_text = CASE WHEN ?4 THEN '' ELSE body_text END, \
+             body_html = CASE WHEN ?4 THEN NULL ELSE body_html END, \
+             params = CASE WHEN ?4 THEN '{}' ELSE params END \
+             WHERE id = ?1",
         )
         .bind(id)
         .bind(error)

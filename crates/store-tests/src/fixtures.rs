@@ -9,8 +9,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use tessera_core::domain::{
-    Email, NewUser, OneTimeCode, OutboxChannel, OutboxMessage, Session, SessionId, UserId,
-    UserSource,
+    Email, FileKind, NewRole, NewUser, OneTimeCode, OutboxChannel, OutboxMessage, Session,
+    SessionId, StoredFile, UserId, UserSource, UserStatus,
 };
 use tessera_core::store::SharedStore;
 use time::{Duration, OffsetDateTime};
@@ -34,6 +34,8 @@ pub fn new_user(email: &str, username: Option<&str>, created: i64) -> NewUser {
         is_admin: false,
         email_verified_at: None,
         created_at: t(created),
+        status: UserStatus::Active,
+        created_by: None,
     }
 }
 
@@ -66,6 +68,31 @@ pub fn code(purpose: &str, subject: &str, created: i64) -> OneTimeCode {
         expires_at: t(created + 600),
         attempts_left: 3,
         consumed_at: None,
+    }
+}
+
+/// A file row `id` of `owner`, `size` bytes, uploaded at `t(created)`.
+pub fn stored_file(owner: UserId, id: &str, kind: FileKind, size: i64, created: i64) -> StoredFile {
+    StoredFile {
+        id: id.to_owned(),
+        owner,
+        kind,
+        name: format!("{id}.bin"),
+        content_type: "application/octet-stream".to_owned(),
+        size,
+        sha256: format!("{:064x}", size),
+        blob_key: format!("blobs/{id}"),
+        created_at: t(created),
+    }
+}
+
+/// An enabled role `name` with these permission ids, created at `t(created)`.
+pub fn new_role(name: &str, permissions: &[i32], created: i64) -> NewRole {
+    NewRole {
+        name: name.to_owned(),
+        permissions: permissions.to_vec(),
+        enabled: true,
+        created_at: t(created),
     }
 }
 

@@ -31,6 +31,13 @@ macro_rules! all_cases {
             user_advance_totp_step_is_atomic,
             user_update_leaves_credentials_alone,
             user_list_pages_in_creation_order,
+            user_insert_keeps_status_and_creator,
+            // admin search and erasure
+            user_search_prefix_matches_email_or_username,
+            user_search_orders_and_pages,
+            user_search_excludes_deleted_unless_asked,
+            user_erase_removes_everything_listed,
+            user_erase_refused_changes_nothing,
             // sessions
             session_round_trip,
             session_single_per_user_revokes_others,
@@ -75,6 +82,15 @@ macro_rules! all_cases {
             todo_update_replaces_fields,
             todo_done_through_moves_forward,
             todo_finish_once_under_race,
+            // roles
+            role_round_trip_and_ids,
+            role_name_conflicts_case_insensitively,
+            role_assignments,
+            // files
+            file_round_trip_and_listing,
+            file_quota_refuses_overshoot,
+            file_avatar_replaces_previous,
+            file_quota_holds_under_race,
             // keys and settings
             keys_secret_first_value_wins,
             keys_secret_concurrent_first_calls_agree,

@@ -24,6 +24,8 @@ pub enum CodePurpose {
     PasswordResetLink,
     /// E-mailed code proving an address before registration; subject = normalised e-mail.
     RegistrationEmail,
+    /// E-mailed second-factor code at sign-in; subject = user id.
+    EmailOtp,
 }
 
 impl CodePurpose {
@@ -39,6 +41,7 @@ impl CodePurpose {
             Self::EmailVerification => "email_verification",
             Self::PasswordResetLink => "password_reset_link",
             Self::RegistrationEmail => "registration_email",
+            Self::EmailOtp => "email_otp",
         }
     }
 }

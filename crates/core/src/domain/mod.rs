@@ -3,9 +3,11 @@
 
 mod audit;
 mod code;
+mod file;
 mod ids;
 mod invite;
 mod outbox;
+mod role;
 mod session;
 mod todo;
 mod token;
@@ -14,9 +16,11 @@ mod values;
 
 pub use audit::{AuditEvent, LoginEvent, RequestContext};
 pub use code::{CodePurpose, OneTimeCode};
+pub use file::{FileKind, StoredFile};
 pub use ids::{SessionId, UserId};
 pub use invite::{InviteCode, InviteTake};
 pub use outbox::{OutboxChannel, OutboxMessage};
+pub use role::{NewRole, Permission, Role};
 pub use session::Session;
 pub use todo::{
     next_occurrence, NewTodoItem, PeriodUnit, Recurrence, RepeatMode, RepeatStrategy, TodoChange,

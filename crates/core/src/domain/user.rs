@@ -84,6 +84,26 @@ pub struct User {
     pub updated_at: OffsetDateTime,
     /// Last successful sign-in.
     pub last_login_at: Option<OffsetDateTime>,
+    /// Processing restricted by the user (GDPR art. 18): only sign-in, reading, export and
+    /// erasure remain.
+    pub restricted: bool,
+    /// Sign-in asks for a one-time code sent by e-mail after the password (Ugene's
+    /// two-factor switch).
+    pub email_otp: bool,
+    /// The administrator who created the account, if one did.
+    pub created_by: Option<UserId>,
+    /// When the last confirmation mail was queued.
+    pub confirmation_sent_at: Option<OffsetDateTime>,
+    /// When the account was deleted and its personal data erased; such an account keeps
+    /// only its id (for the pseudonymised audit trail) and can never sign in.
+    pub deleted_at: Option<OffsetDateTime>,
+}
+
+impl User {
+    /// Whether the account may be used at all (not blocked, not deleted).
+    pub fn is_usable(&self) -> bool {
+        self.status == UserStatus::Active && self.deleted_at.is_none()
+    }
 }
 
 /// What is needed to create an account.
@@ -107,6 +127,10 @@ pub struct NewUser {
     pub email_verified_at: Option<OffsetDateTime>,
     /// Creation time.
     pub created_at: OffsetDateTime,
+    /// Active, or created blocked (an administrator may create a blocked account).
+    pub status: UserStatus,
+    /// The administrator creating it, if any.
+    pub created_by: Option<UserId>,
 }
 
 impl NewUser {
@@ -122,7 +146,7 @@ impl NewUser {
             password_hash: self.password_hash,
             source: self.source,
             email_verified_at: self.email_verified_at,
-            status: UserStatus::Active,
+            status: self.status,
             is_admin: self.is_admin,
             totp_secret: None,
             totp_last_step: None,
@@ -130,6 +154,11 @@ impl NewUser {
             created_at: self.created_at,
             updated_at: self.created_at,
             last_login_at: None,
+            restricted: false,
+            email_otp: false,
+            created_by: self.created_by,
+            confirmation_sent_at: None,
+            deleted_at: None,
         }
     }
 }

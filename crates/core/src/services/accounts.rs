@@ -1,7 +1,9 @@
 //! Creating and finding accounts.
 
 use super::Core;
-use crate::domain::{Email, NewUser, Password, RequestContext, User, UserId, UserSource};
+use crate::domain::{
+    Email, NewUser, Password, RequestContext, User, UserId, UserSource, UserStatus,
+};
 use crate::error::{CoreError, CoreResult};
 
 /// A request to create an account.
@@ -43,9 +45,37 @@ pub(crate) fn check_username(raw: &str) -> CoreResult<String> {
     Ok(u.to_owned())
 }
 
+/// Refuses a password without a digit, a lowercase and an uppercase letter: the rule
+/// Ugene's document states for its clients, on top of the server's policy.
+pub fn check_password_classes(password: &Password) -> CoreResult<()> {
+    let p = password.expose();
+    let ok = p.chars().any(|c| c.is_ascii_digit())
+        && p.chars().any(char::is_lowercase)
+        && p.chars().any(char::is_uppercase);
+    if ok {
+        Ok(())
+    } else {
+        Err(CoreError::WeakPassword(
+            "needs a digit, a lowercase and an uppercase letter",
+        ))
+    }
+}
+
 impl Core {
     /// Creates an account after checking the address, name, username and password policy.
     pub async fn create_user(&self, req: CreateUser, ctx: &RequestContext) -> CoreResult<User> {
+        self.create_user_as(req, UserStatus::Active, None, ctx)
+            .await
+    }
+
+    /// Creates an account with a status, recording the administrator who made it.
+    pub(crate) async fn create_user_as(
+        &self,
+        req: CreateUser,
+        status: UserStatus,
+        created_by: Option<UserId>,
+        ctx: &RequestContext,
+    ) -> CoreResult<User> {
         let email = Email::parse(&req.email)?;
         let name = check_name(&req.name)?;
         let username = req.username.as_deref().map(check_username).transpose()?;
@@ -67,10 +97,12 @@ impl Core {
             is_admin: req.is_admin,
             email_verified_at: req.email_verified.then_some(now),
             created_at: now,
+            status,
+            created_by,
         };
         let user = self.inner.store.insert_user(&new, &[]).await?;
         self.audit(
-            None,
+            created_by,
             "account.create",
             Some(user.id),
             ctx,
@@ -90,6 +122,25 @@ impl Core {
         opts: super::SessionOptions,
     ) -> CoreResult<super::SignedIn> {
         self.register_with_invite(req, None, ctx, opts).await
+    }
+
+    /// Registration that does not sign in (Ugene's sign-up): only in open mode; when
+    /// e-mail confirmation is required, a confirmation link `<link_base><token>` valid
+    /// `ttl_secs` is mailed.
+    pub async fn register_unconfirmed(
+        &self,
+        req: CreateUser,
+        link_base: &str,
+        ttl_secs: i64,
+        ctx: &RequestContext,
+    ) -> CoreResult<User> {
+        self.check_open_registration().await?;
+        let user = self.create_user(req, ctx).await?;
+        if self.email_confirmation_required().await? {
+            self.send_confirmation(&user, link_base, ttl_secs).await?;
+            return self.user(user.id).await;
+        }
+        Ok(user)
     }
 
     /// An account by id.

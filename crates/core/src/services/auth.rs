@@ -46,7 +46,71 @@ impl SignedIn {
 impl Core {
     async fn active_user_by_email(&self, email: &Email) -> CoreResult<Option<User>> {
         let user = self.inner.store.user_by_email(&email.normalized()).await?;
-        Ok(user.filter(|u| u.status == UserStatus::Active))
+        Ok(user.filter(User::is_usable))
+    }
+
+    /// The password step every password sign-in shares. `user` is the usable account the
+    /// login name found, if any; `unknown_key` is the lockout key for a name with no
+    /// account. Unknown account, lock and wrong password cost the same hashing work; a
+    /// failure counts against the lockout and is recorded; a legacy hash is upgraded.
+    pub(crate) async fn check_password(
+        &self,
+        user: Option<User>,
+        unknown_key: &str,
+        password: &Password,
+        ctx: &RequestContext,
+    ) -> CoreResult<User> {
+        if password.expose().is_empty() {
+            return Err(CoreError::field("password", "required"));
+        }
+        if password.expose().len() > 1024 {
+            return Err(CoreError::InvalidCredentials);
+        }
+        let Some(user) = user else {
+            self.ensure_not_locked(unknown_key).await?;
+            self.inner.hasher.verify(password, None).await?;
+            return Err(self
+                .fail_sign_in(
+                    None,
+                    unknown_key,
+                    "password",
+                    ctx,
+                    CoreError::InvalidCredentials,
+                )
+                .await);
+        };
+        let key = account_key(user.id);
+        if let Err(e) = self.ensure_not_locked(&key).await {
+            self.inner.hasher.verify(password, None).await?;
+            self.log_login(Some(user.id), "password", ctx, false).await;
+            return Err(e);
+        }
+        let v = self
+            .inner
+            .hasher
+            .verify(password, user.password_hash.as_deref())
+            .await?;
+        if !v.ok {
+            return Err(self
+                .fail_sign_in(
+                    Some(&user),
+                    &key,
+                    "password",
+                    ctx,
+                    CoreError::InvalidCredentials,
+                )
+                .await);
+        }
+        let mut user = user;
+        if v.needs_rehash {
+            let hash = self.inner.hasher.hash(password).await?;
+            self.inner
+                .store
+                .set_password_hash(user.id, &hash, self.now(), RevokeSessions::None, &[])
+                .await?;
+            user.password_hash = Some(hash);
+        }
+        Ok(user)
     }
 
     pub(crate) async fn finish_sign_in(
@@ -80,7 +144,7 @@ impl Core {
         })
     }
 
-    async fn fail_sign_in(
+    pub(crate) async fn fail_sign_in(
         &self,
         user: Option<&User>,
         key: &str,
@@ -131,51 +195,11 @@ impl Core {
         opts: SessionOptions,
     ) -> CoreResult<SignedIn> {
         let email = Email::parse(email)?;
-        if password.expose().is_empty() {
-            return Err(CoreError::field("password", "required"));
-        }
-        if password.expose().len() > 1024 {
-            return Err(CoreError::InvalidCredentials);
-        }
-        let Some(user) = self.active_user_by_email(&email).await? else {
-            let key = unknown_login_key(&email.normalized());
-            self.ensure_not_locked(&key).await?;
-            self.inner.hasher.verify(password, None).await?;
-            return Err(self
-                .fail_sign_in(None, &key, "password", ctx, CoreError::InvalidCredentials)
-                .await);
-        };
-        let key = account_key(user.id);
-        if let Err(e) = self.ensure_not_locked(&key).await {
-            self.inner.hasher.verify(password, None).await?;
-            self.log_login(Some(user.id), "password", ctx, false).await;
-            return Err(e);
-        }
-        let v = self
-            .inner
-            .hasher
-            .verify(password, user.password_hash.as_deref())
+        let user = self.active_user_by_email(&email).await?;
+        let user = self
+            .check_password(user, &unknown_login_key(&email.normalized()), password, ctx)
             .await?;
-        if !v.ok {
-            return Err(self
-                .fail_sign_in(
-                    Some(&user),
-                    &key,
-                    "password",
-                    ctx,
-                    CoreError::InvalidCredentials,
-                )
-                .await);
-        }
-        let mut user = user;
-        if v.needs_rehash {
-            let hash = self.inner.hasher.hash(password).await?;
-            self.inner
-                .store
-                .set_password_hash(user.id, &hash, self.now(), RevokeSessions::None, &[])
-                .await?;
-            user.password_hash = Some(hash);
-        }
+        let key = account_key(user.id);
         if let (Some(code), Some(sealed_secret)) = (totp_code, user.totp_secret.as_deref()) {
             if !self.totp_code_fresh(&user, sealed_secret, code).await? {
                 return Err(self
@@ -314,6 +338,25 @@ impl Core {
             Some(step) => Ok(self.inner.store.advance_totp_step(user.id, step).await?),
             None => Ok(false),
         }
+    }
+
+    /// Ends every session of the caller's account, this one included.
+    pub async fn sign_out_everywhere(
+        &self,
+        auth: AuthContext,
+        ctx: &RequestContext,
+    ) -> CoreResult<usize> {
+        let ended = self.revoke_user_sessions(auth.user_id, None).await?;
+        self.audit(
+            Some(auth.user_id),
+            "session.revoke_all",
+            Some(auth.user_id),
+            ctx,
+            "ok",
+            serde_json::json!({ "sessions_revoked": ended }),
+        )
+        .await;
+        Ok(ended)
     }
 
     /// Ends the caller's session (sign-out).

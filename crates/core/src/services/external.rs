@@ -3,7 +3,7 @@
 //! belongs to an account of another source is refused (no silent account linking).
 
 use super::{Core, SessionOptions, SignedIn};
-use crate::domain::{Email, NewUser, RequestContext, UserId, UserSource, UserStatus};
+use crate::domain::{Email, NewUser, RequestContext, UserId, UserSource};
 use crate::error::{CoreError, CoreResult};
 use crate::ports::ExternalIdentity;
 
@@ -37,11 +37,11 @@ impl Core {
                 .await;
                 return Err(CoreError::EmailTaken);
             }
-            Some(u) if u.status != UserStatus::Active => return Err(CoreError::InvalidCredentials),
+            Some(u) if !u.is_usable() => return Err(CoreError::InvalidCredentials),
             Some(u) => u,
             None => {
                 // A first social sign-in is a registration.
-                self.check_open_registration()?;
+                self.check_open_registration().await?;
                 let now = self.now();
                 let new = NewUser {
                     id: UserId::new(),
@@ -59,6 +59,8 @@ impl Core {
                     is_admin: false,
                     email_verified_at: Some(now),
                     created_at: now,
+                    status: crate::domain::UserStatus::Active,
+                    created_by: None,
                 };
                 let created = self.inner.store.insert_user(&new, &[]).await?;
                 self.audit(

@@ -317,6 +317,8 @@ impl Core {
             is_admin: row.is_admin.unwrap_or(false),
             email_verified_at: row.email_verified.then_some(created_at),
             created_at,
+            status: crate::domain::UserStatus::Active,
+            created_by: None,
         };
         let mut user = self.inner.store.insert_user(&new, &[]).await?;
         // Fields a new account cannot be inserted with: a second write.

@@ -27,15 +27,10 @@ impl Core {
         ))
     }
 
-    /// The registration mode in force.
-    pub fn registration_mode(&self) -> RegistrationMode {
-        self.inner.config.registration.mode
-    }
-
     /// Refuses a new account (of any kind a client can create) when the mode forbids it
     /// without a code.
-    pub(crate) fn check_open_registration(&self) -> CoreResult<()> {
-        match self.registration_mode() {
+    pub(crate) async fn check_open_registration(&self) -> CoreResult<()> {
+        match self.registration_mode().await? {
             RegistrationMode::Open => Ok(()),
             RegistrationMode::Invite => Err(CoreError::InviteRequired),
             RegistrationMode::Close => Err(CoreError::RegistrationClosed),
@@ -88,7 +83,7 @@ impl Core {
         ctx: &RequestContext,
         opts: SessionOptions,
     ) -> CoreResult<SignedIn> {
-        let mode = self.registration_mode();
+        let mode = self.registration_mode().await?;
         if mode == RegistrationMode::Close {
             return Err(CoreError::RegistrationClosed);
         }

@@ -165,3 +165,72 @@ pub(crate) fn mail_registration_code(
     m.params = serde_json::json!({ "code": code, "purpose": "registration", "minutes": minutes });
     m
 }
+
+/// Mail carrying the second-factor code of a sign-in.
+pub(crate) fn mail_sign_in_otp(
+    to: &str,
+    code: &str,
+    minutes: i64,
+    now: OffsetDateTime,
+) -> OutboxMessage {
+    let mut m = OutboxMessage::new(
+        OutboxChannel::Mail,
+        to,
+        "Your sign-in code",
+        format!(
+            "Your sign-in code is {code}. It expires in {minutes} minutes and works once.\n\
+             If you did not just sign in, change your password: someone knows it.\n"
+        ),
+        now,
+    );
+    m.params = serde_json::json!({ "code": code, "purpose": "email_otp", "minutes": minutes });
+    m
+}
+
+/// Mail carrying a password the server generated after a confirmed reset request.
+pub(crate) fn mail_generated_password(
+    to: &str,
+    password: &str,
+    now: OffsetDateTime,
+) -> OutboxMessage {
+    let mut m = OutboxMessage::new(
+        OutboxChannel::Mail,
+        to,
+        "Your new password",
+        format!(
+            "Your password was reset. Your new password is:\n\n{password}\n\n\
+             Every session of your account was signed out. Sign in and change this password.\n"
+        ),
+        now,
+    );
+    m.params = serde_json::json!({ "password": password, "purpose": "generated_password" });
+    m
+}
+
+/// Mail confirming that an account and its data were deleted.
+pub(crate) fn mail_account_deleted(to: &str, now: OffsetDateTime) -> OutboxMessage {
+    OutboxMessage::new(
+        OutboxChannel::Mail,
+        to,
+        "Your account was deleted",
+        "Your account and the personal data held with it were deleted, and every session \
+         was signed out. If this was not you, contact your administrator.\n",
+        now,
+    )
+}
+
+/// Mail carrying the export of everything held on an account, as JSON.
+pub(crate) fn mail_data_export(to: &str, json: &str, now: OffsetDateTime) -> OutboxMessage {
+    let mut m = OutboxMessage::new(
+        OutboxChannel::Mail,
+        to,
+        "Your data export",
+        format!(
+            "As you asked, here is everything this server holds on your account, as JSON:\n\n\
+             {json}\n"
+        ),
+        now,
+    );
+    m.params = serde_json::json!({ "purpose": "data_export" });
+    m
+}

@@ -15,10 +15,7 @@ const ENROLMENT_TTL_SECS: i64 = 300;
 impl Core {
     /// Starts (or restarts) TOTP enrolment; returns the `otpauth://` URI to show as a QR code.
     pub async fn start_totp_enrolment(&self, auth: AuthContext) -> CoreResult<String> {
-        let user = self
-            .user(auth.user_id)
-            .await
-            .map_err(|_| CoreError::SessionInvalid)?;
+        let user = self.unrestricted_user(auth).await?;
         let secret = totp::generate_secret();
         let uri = totp::otpauth_uri(&self.inner.config.issuer, user.email.as_str(), &secret);
         let sealed_secret = sealed::seal(&self.inner.keys.seal, secret.as_bytes())?;

@@ -3,11 +3,15 @@
 //! `impl Core` block.
 
 mod accounts;
+mod admin;
 mod audit;
 mod auth;
 mod codes;
+mod email_otp;
 mod email_verification;
 mod external;
+mod files;
+mod gdpr;
 mod import;
 mod invites;
 mod lockout;
@@ -18,6 +22,7 @@ mod outbox;
 mod profile;
 mod recovery;
 mod sessions;
+mod settings;
 mod todos;
 mod tokens;
 
@@ -28,13 +33,17 @@ use tokio::sync::Notify;
 use crate::clock::SharedClock;
 use crate::config::CoreConfig;
 use crate::error::CoreResult;
+use crate::ports::{MemoryBlobStore, RefuseAvatars, SharedAvatarProcessor, SharedBlobStore};
 use crate::security::jwt::JwtCodec;
 use crate::security::keys::ServerKeys;
 use crate::security::passwords::{PasswordHasher, PasswordPolicy};
 use crate::store::SharedStore;
 
-pub use accounts::CreateUser;
+pub use accounts::{check_password_classes, CreateUser};
+pub use admin::{AdminUserQuery, RoleInput};
 pub use auth::{SessionOptions, SignedIn};
+pub use email_otp::{PasswordSignIn, PendingSignIn};
+pub use files::Download;
 pub use import::{ImportOptions, ImportOutcome, ImportedUser};
 pub use outbox::{Dispatcher, RetryPolicy};
 pub use profile::{ProfileField, UserOverview};
@@ -55,6 +64,26 @@ struct Inner {
     jwt: JwtCodec,
     cache: SessionCache,
     outbox_signal: Notify,
+    media: Media,
+}
+
+/// Where uploads go and how avatars are checked.
+#[derive(Clone)]
+pub struct Media {
+    /// Bytes of uploads.
+    pub blobs: SharedBlobStore,
+    /// Avatar decoding and re-encoding.
+    pub avatars: SharedAvatarProcessor,
+}
+
+impl Default for Media {
+    /// Memory blobs and no avatar support: what unit tests and tools that never upload need.
+    fn default() -> Self {
+        Self {
+            blobs: Arc::new(MemoryBlobStore::default()),
+            avatars: Arc::new(RefuseAvatars),
+        }
+    }
 }
 
 /// The account core. Clone freely: all clones share one state.
@@ -72,12 +101,23 @@ impl std::fmt::Debug for Core {
 }
 
 impl Core {
-    /// Builds the core from its ports and configuration.
+    /// Builds the core from its ports and configuration, with [`Media::default`].
     pub fn new(
         store: SharedStore,
         clock: SharedClock,
         keys: ServerKeys,
         config: CoreConfig,
+    ) -> CoreResult<Self> {
+        Self::with_media(store, clock, keys, config, Media::default())
+    }
+
+    /// Builds the core with the given upload storage and avatar processing.
+    pub fn with_media(
+        store: SharedStore,
+        clock: SharedClock,
+        keys: ServerKeys,
+        config: CoreConfig,
+        media: Media,
     ) -> CoreResult<Self> {
         let hasher = PasswordHasher::with_priority(
             config.password.hash,
@@ -97,6 +137,7 @@ impl Core {
                 jwt,
                 cache: SessionCache::new(100_000),
                 outbox_signal: Notify::new(),
+                media,
             }),
         })
     }
@@ -137,5 +178,15 @@ impl Core {
     }
 }
 
+#[cfg(test)]
+mod admin_tests;
+#[cfg(test)]
+mod email_otp_tests;
+#[cfg(test)]
+mod files_tests;
+#[cfg(test)]
+mod gdpr_tests;
+#[cfg(test)]
+mod recovery_tests;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -36,12 +36,24 @@ pub enum ProfileField {
 const MAX_AVATAR_LEN: usize = 2048;
 
 impl Core {
-    async fn current_user(&self, auth: AuthContext) -> CoreResult<User> {
+    /// The signed-in account, refused with `Restricted` when it restricted processing
+    /// of its data (GDPR art. 18): for every change but those the right itself keeps open
+    /// (sign-in, password, export, erasure).
+    pub(crate) async fn unrestricted_user(&self, auth: AuthContext) -> CoreResult<User> {
+        let user = self.current_user(auth).await?;
+        if user.restricted {
+            return Err(CoreError::Restricted);
+        }
+        Ok(user)
+    }
+
+    pub(crate) async fn current_user(&self, auth: AuthContext) -> CoreResult<User> {
         // A token outliving its account (deleted) is as good as a revoked one.
         self.inner
             .store
             .user_by_id(auth.user_id)
             .await?
+            .filter(|u| u.deleted_at.is_none())
             .ok_or(CoreError::SessionInvalid)
     }
 
@@ -63,7 +75,7 @@ impl Core {
         field: ProfileField,
         ctx: &RequestContext,
     ) -> CoreResult<()> {
-        let mut user = self.current_user(auth).await?;
+        let mut user = self.unrestricted_user(auth).await?;
         let what = match field {
             ProfileField::Email(raw) => {
                 let email = Email::parse(&raw)?;
@@ -97,6 +109,40 @@ impl Core {
             serde_json::json!({ "field": what }),
         )
         .await;
+        Ok(())
+    }
+
+    /// Changes the e-mail address. The new address is unconfirmed; when confirmation is
+    /// required, a link `<link_base><token>` valid `ttl_secs` is mailed to it.
+    pub async fn change_email(
+        &self,
+        auth: AuthContext,
+        new_email: &str,
+        link_base: &str,
+        ttl_secs: i64,
+        ctx: &RequestContext,
+    ) -> CoreResult<()> {
+        let mut user = self.unrestricted_user(auth).await?;
+        let email = Email::parse(new_email)?;
+        if email.normalized() == user.email.normalized() {
+            return Ok(());
+        }
+        user.email = email;
+        user.email_verified_at = None;
+        user.updated_at = self.now();
+        self.inner.store.update_user(&user).await?;
+        self.audit(
+            Some(user.id),
+            "profile.update",
+            Some(user.id),
+            ctx,
+            "ok",
+            serde_json::json!({ "field": "email" }),
+        )
+        .await;
+        if self.email_confirmation_required().await? {
+            self.send_confirmation(&user, link_base, ttl_secs).await?;
+        }
         Ok(())
     }
 
@@ -170,7 +216,7 @@ impl Core {
         _ctx: &RequestContext,
     ) -> CoreResult<()> {
         let phone = Phone::parse(phone)?;
-        self.current_user(auth).await?;
+        self.unrestricted_user(auth).await?;
         self.count_code_request("sms", phone.as_str()).await?;
         if let Some(other) = self.inner.store.user_by_phone(&phone).await? {
             if other.id != auth.user_id {

@@ -270,9 +270,24 @@ impl Core {
         by: &str,
         ctx: &RequestContext,
     ) -> CoreResult<()> {
+        let notice = messages::mail_password_changed(user.email.as_str(), self.now());
+        self.complete_reset_with_notice(user, live, new_password, key, by, notice, ctx)
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn complete_reset_with_notice(
+        &self,
+        user: &crate::domain::User,
+        live: &crate::domain::OneTimeCode,
+        new_password: &Password,
+        key: &str,
+        by: &str,
+        notice: crate::domain::OutboxMessage,
+        ctx: &RequestContext,
+    ) -> CoreResult<()> {
         let hash = self.inner.hasher.hash(new_password).await?;
         self.consume(live).await?;
-        let notice = messages::mail_password_changed(user.email.as_str(), self.now());
         let revoked = self
             .inner
             .store
@@ -291,5 +306,104 @@ impl Core {
         )
         .await;
         Ok(())
+    }
+}
+
+/// Length of a password the server generates (62 symbols: about 95 bits).
+const GENERATED_PASSWORD_LEN: usize = 16;
+
+impl Core {
+    /// E-mails a reset link for the account named by `login` (username or e-mail), valid
+    /// `ttl_secs` (Ugene's restore-pwd). Unlike [`Core::request_password_reset_link`], an
+    /// unknown name is reported (`NotFound`) only when `reveal_unknown` is set, since the
+    /// Ugene document shows that answer; otherwise the answer is the same as for a known one.
+    pub async fn request_password_reset_by_login(
+        &self,
+        login: &str,
+        link_base: &str,
+        ttl_secs: i64,
+        reveal_unknown: bool,
+        ctx: &RequestContext,
+    ) -> CoreResult<()> {
+        let login = login.trim();
+        if login.is_empty() || login.len() > 254 {
+            return Err(CoreError::field("login", "required"));
+        }
+        let user = if login.contains('@') {
+            let email = Email::parse(login)?;
+            self.inner.store.user_by_email(&email.normalized()).await?
+        } else {
+            self.inner
+                .store
+                .user_by_username(&login.to_lowercase())
+                .await?
+        }
+        .filter(crate::domain::User::is_usable);
+        match user {
+            Some(user) => {
+                self.request_password_reset_link(user.email.as_str(), link_base, ttl_secs, ctx)
+                    .await
+            }
+            None if reveal_unknown => Err(CoreError::NotFound),
+            None => {
+                // Counted as a known name's request is, so the limit reveals nothing.
+                self.count_code_request("email", &login.to_lowercase())
+                    .await?;
+                let _ = random::alphanumeric(32);
+                Ok(())
+            }
+        }
+    }
+
+    /// Completes a reset link by generating a strong password and e-mailing it (Ugene's
+    /// verify-pwd). The link works once; every session of the account ends.
+    pub async fn reset_password_generated(
+        &self,
+        token: &str,
+        ctx: &RequestContext,
+    ) -> CoreResult<()> {
+        if token.len() != 64 || !token.is_ascii() {
+            return Err(CoreError::CodeInvalid);
+        }
+        let (uid, secret) = token.split_at(32);
+        let user_id = crate::domain::UserId::parse(uid).ok_or(CoreError::CodeInvalid)?;
+        let user = self
+            .inner
+            .store
+            .user_by_id(user_id)
+            .await?
+            .filter(crate::domain::User::is_usable)
+            .ok_or(CoreError::CodeInvalid)?;
+        let key = account_key(user.id);
+        let live = match self
+            .check_code(CodePurpose::PasswordResetLink, uid, secret)
+            .await
+        {
+            Ok(live) => live,
+            Err(e @ (CoreError::CodeInvalid | CoreError::CodeExpired)) => {
+                self.record_failure(&key).await?;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
+        let generated = generate_password();
+        let notice = messages::mail_generated_password(user.email.as_str(), &generated, self.now());
+        let password = Password::new(generated);
+        self.complete_reset_with_notice(&user, &live, &password, &key, "generated", notice, ctx)
+            .await
+    }
+}
+
+/// A random password with at least one digit, one lowercase and one uppercase letter, so
+/// it passes every dialect's rules.
+fn generate_password() -> String {
+    loop {
+        let p = random::alphanumeric(GENERATED_PASSWORD_LEN);
+        if p.chars().any(|c| c.is_ascii_digit())
+            && p.chars().any(|c| c.is_ascii_lowercase())
+            && p.chars().any(|c| c.is_ascii_uppercase())
+        {
+            return p;
+        }
     }
 }

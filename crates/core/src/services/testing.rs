@@ -1328,3 +1328,71 @@ mod tokens {
         assert_eq!(h.core.invite_quota(s.user.id).await.unwrap(), 10);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Helpers shared by the per-area test modules (`admin_tests`, `email_otp_tests`,
+// `gdpr_tests`, `files_tests`, `recovery_tests`).
+
+/// The request context of test requests (with an IP, so tests can see it kept or dropped).
+pub(crate) fn test_ctx() -> RequestContext {
+    ctx()
+}
+
+/// A harness whose core keeps uploads and processes avatars with `media`, so a test can
+/// hold the same blob store and see what is left in it.
+pub(crate) fn harness_with_media(tweak: impl FnOnce(&mut CoreConfig), media: Media) -> Harness {
+    let clock = ManualClock::new(datetime!(2026-01-01 12:00:00 UTC));
+    let store = Arc::new(MemoryStore::new());
+    let mut config = CoreConfig::default();
+    config.password.hash = HashParams {
+        memory_kib: 256,
+        iterations: 1,
+        parallelism: 1,
+    };
+    tweak(&mut config);
+    let core = Core::with_media(
+        store.clone(),
+        Arc::new(clock.clone()),
+        ServerKeys::for_tests(),
+        config,
+        media,
+    )
+    .unwrap();
+    Harness { core, clock, store }
+}
+
+impl Harness {
+    /// Creates an active account with a confirmed address (and the given username,
+    /// password and administrator flag).
+    pub(crate) async fn account(
+        &self,
+        email: &str,
+        username: Option<&str>,
+        password: Option<&str>,
+        is_admin: bool,
+    ) -> crate::domain::User {
+        self.core
+            .create_user(
+                CreateUser {
+                    email: email.into(),
+                    password: password.map(Password::new),
+                    name: "Test".into(),
+                    username: username.map(str::to_owned),
+                    is_admin,
+                    email_verified: true,
+                },
+                &ctx(),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// The outbox messages addressed to `to`, oldest first.
+    pub(crate) fn mails_to(&self, to: &str) -> Vec<OutboxMessage> {
+        self.store
+            .outbox_messages()
+            .into_iter()
+            .filter(|m| m.recipient == to)
+            .collect()
+    }
+}

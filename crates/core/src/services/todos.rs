@@ -217,6 +217,7 @@ impl Core {
         client_today: Option<Date>,
     ) -> CoreResult<TodoView> {
         let valid = validate(input)?;
+        self.unrestricted_user(auth).await?;
         let store = &self.inner.store;
         if store.count_open_todos(auth.user_id).await? >= MAX_OPEN_TODOS {
             return Err(CoreError::field("task", "limit"));
@@ -256,6 +257,7 @@ impl Core {
         client_today: Option<Date>,
     ) -> CoreResult<TodoView> {
         let valid = validate(input)?;
+        self.unrestricted_user(auth).await?;
         let mut item = self.open_todo(auth, id).await?;
         let schedule = |date: Option<Date>, repeat: Option<&RepeatStrategy>| {
             (date, repeat.map(RepeatStrategy::recurrence))
@@ -326,6 +328,7 @@ impl Core {
         id: i64,
         client_today: Option<Date>,
     ) -> CoreResult<()> {
+        self.unrestricted_user(auth).await?;
         let item = self.open_todo(auth, id).await?;
         let now = stored_precision(self.now());
         let store = &self.inner.store;

@@ -99,6 +99,24 @@ impl Core {
         })
     }
 
+    /// A refresh token (with its opaque access twin) for a session whose access tokens a
+    /// dialect issues itself, living `lifespan_secs` plus the configured refresh extra.
+    pub async fn issue_tokens_with_lifespan(
+        &self,
+        signed_in: &SignedIn,
+        lifespan_secs: i64,
+    ) -> CoreResult<IssuedTokens> {
+        let auth = signed_in.auth();
+        let (access_token, refresh_token) = self.issue_pair(auth, lifespan_secs).await?;
+        Ok(IssuedTokens {
+            access_token,
+            refresh_token,
+            expires_in: lifespan_secs,
+            user: signed_in.user.clone(),
+            auth,
+        })
+    }
+
     /// Verifies a bearer access token: unknown, superseded or revoked tokens are
     /// `SessionInvalid`; a known one past its lifetime is `TokenExpired`.
     pub async fn verify_bearer(&self, token: &str) -> CoreResult<AuthContext> {

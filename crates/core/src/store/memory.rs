@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::*;
-use crate::domain::TokenPair;
+use crate::domain::{FileKind, NewRole, Role, StoredFile, TokenPair};
 
 #[derive(Default)]
 struct State {
@@ -29,6 +29,10 @@ struct State {
     last_todo_id: i64,
     invites: Vec<crate::domain::InviteCode>,
     quotas: HashMap<UserId, i64>,
+    roles: Vec<Role>,
+    last_role_id: i64,
+    user_roles: Vec<(UserId, i64)>,
+    files: Vec<StoredFile>,
 }
 
 /// The in-memory store.
@@ -67,6 +71,17 @@ fn normalize(u: &mut User) {
     u.updated_at = micros(u.updated_at);
     u.email_verified_at = u.email_verified_at.map(micros);
     u.last_login_at = u.last_login_at.map(micros);
+    u.confirmation_sent_at = u.confirmation_sent_at.map(micros);
+    u.deleted_at = u.deleted_at.map(micros);
+}
+
+/// Whether an account matches a search prefix: what the engines' range on the normalised
+/// e-mail and username selects.
+fn matches_prefix(u: &User, prefix: &str) -> bool {
+    u.email.normalized().starts_with(prefix)
+        || u.username
+            .as_deref()
+            .is_some_and(|n| n.to_lowercase().starts_with(prefix))
 }
 
 fn conflicts(users: &[User], u: &User) -> Option<UniqueField> {
@@ -145,26 +160,7 @@ impl UserStore for MemoryStore {
             .cloned())
     }
     async fn update_user(&self, user: &User) -> StoreResult<()> {
-        let mut st = self.lock();
-        if let Some(f) = conflicts(&st.users, user) {
-            return Err(StoreError::Conflict(f));
-        }
-        let slot = st
-            .users
-            .iter_mut()
-            .find(|u| u.id == user.id)
-            .ok_or(StoreError::NotFound)?;
-        let (hash, step, created) = (
-            slot.password_hash.clone(),
-            slot.totp_last_step,
-            slot.created_at,
-        );
-        *slot = user.clone();
-        normalize(slot);
-        slot.password_hash = hash;
-        slot.totp_last_step = step;
-        slot.created_at = created;
-        Ok(())
+        write_user(&mut self.lock(), user)
     }
     async fn set_password_hash(
         &self,
@@ -215,6 +211,82 @@ impl UserStore for MemoryStore {
     async fn count_users(&self) -> StoreResult<i64> {
         Ok(i64::try_from(self.lock().users.len()).unwrap_or(i64::MAX))
     }
+    async fn search_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
+        let mut users: Vec<User> = self
+            .lock()
+            .users
+            .iter()
+            .filter(|u| query.include_deleted || u.deleted_at.is_none())
+            .filter(|u| query.prefix.as_deref().is_none_or(|p| matches_prefix(u, p)))
+            .cloned()
+            .collect();
+        users.sort_by_key(|u| (u.created_at, u.id));
+        if query.descending {
+            users.reverse();
+        }
+        let skip = usize::try_from(query.offset).unwrap_or(0);
+        let take = usize::try_from(query.limit).unwrap_or(0);
+        Ok(users.into_iter().skip(skip).take(take).collect())
+    }
+    async fn erase_user(&self, erasure: &Erasure) -> StoreResult<Vec<SessionId>> {
+        let mut guard = self.lock();
+        let st = &mut *guard;
+        // Fails before changing anything, as the engines roll back.
+        write_user(st, &erasure.user)?;
+        let id = erasure.user.id;
+        if let Some(u) = st.users.iter_mut().find(|u| u.id == id) {
+            u.password_hash = None;
+            u.totp_secret = None;
+            u.totp_last_step = None;
+        }
+        let revoked = revoke_where(&mut st.sessions, erasure.now, |s| s.user_id == id);
+        for s in st.sessions.iter_mut().filter(|s| s.user_id == id) {
+            s.ip = None;
+            s.user_agent = None;
+        }
+        st.tokens.retain(|t| t.user_id != id);
+        st.codes
+            .retain(|c| !erasure.code_subjects.contains(&c.subject));
+        st.outbox
+            .retain(|m| !erasure.recipients.contains(&m.recipient));
+        st.todos.retain(|t| t.user_id != id);
+        st.user_roles.retain(|(u, _)| *u != id);
+        st.files.retain(|f| f.owner != id);
+        st.logins.retain(|e| e.user_id != Some(id));
+        for e in st
+            .audit
+            .iter_mut()
+            .filter(|e| e.actor == Some(id) || e.target == Some(id))
+        {
+            e.ip = None;
+        }
+        st.quotas.remove(&id);
+        Ok(revoked)
+    }
+}
+
+/// `update_user` on the locked state: every mutable field but the credentials that have
+/// their own atomic methods.
+fn write_user(st: &mut State, user: &User) -> StoreResult<()> {
+    if let Some(f) = conflicts(&st.users, user) {
+        return Err(StoreError::Conflict(f));
+    }
+    let slot = st
+        .users
+        .iter_mut()
+        .find(|u| u.id == user.id)
+        .ok_or(StoreError::NotFound)?;
+    let (hash, step, created) = (
+        slot.password_hash.clone(),
+        slot.totp_last_step,
+        slot.created_at,
+    );
+    *slot = user.clone();
+    normalize(slot);
+    slot.password_hash = hash;
+    slot.totp_last_step = step;
+    slot.created_at = created;
+    Ok(())
 }
 
 #[async_trait]
@@ -455,6 +527,7 @@ impl OutboxStore for MemoryStore {
             .ok_or(StoreError::NotFound)?;
         m.sent_at = Some(now);
         m.attempts += 1;
+        redact(m);
         Ok(())
     }
     async fn mark_failed(
@@ -474,6 +547,9 @@ impl OutboxStore for MemoryStore {
         m.last_error = Some(error.to_owned());
         m.next_attempt_at = next;
         m.dead = dead;
+        if dead {
+            redact(m);
+        }
         Ok(())
     }
     async fn outbox_message(&self, id: Uuid) -> StoreResult<Option<OutboxMessage>> {
@@ -770,4 +846,170 @@ impl super::InviteStore for MemoryStore {
         }
         Ok(())
     }
+}
+
+/// Role names are unique by their lowercase form, as in the engines' `name_norm` column.
+fn role_name_taken(roles: &[Role], name: &str, except: Option<i64>) -> bool {
+    let norm = name.to_lowercase();
+    roles
+        .iter()
+        .any(|r| Some(r.id) != except && r.name.to_lowercase() == norm)
+}
+
+#[async_trait]
+impl RoleStore for MemoryStore {
+    async fn create_role(&self, role: &NewRole) -> StoreResult<Role> {
+        let mut st = self.lock();
+        if role_name_taken(&st.roles, &role.name, None) {
+            return Err(StoreError::Conflict(UniqueField::Other));
+        }
+        st.last_role_id += 1;
+        let created_at = micros(role.created_at);
+        let stored = Role {
+            id: st.last_role_id,
+            name: role.name.clone(),
+            permissions: role.permissions.clone(),
+            enabled: role.enabled,
+            created_at,
+            updated_at: created_at,
+        };
+        st.roles.push(stored.clone());
+        Ok(stored)
+    }
+    async fn update_role(&self, role: &Role) -> StoreResult<()> {
+        let mut st = self.lock();
+        if !st.roles.iter().any(|r| r.id == role.id) {
+            return Err(StoreError::NotFound);
+        }
+        if role_name_taken(&st.roles, &role.name, Some(role.id)) {
+            return Err(StoreError::Conflict(UniqueField::Other));
+        }
+        if let Some(slot) = st.roles.iter_mut().find(|r| r.id == role.id) {
+            slot.name.clone_from(&role.name);
+            slot.permissions.clone_from(&role.permissions);
+            slot.enabled = role.enabled;
+            slot.updated_at = micros(role.updated_at);
+        }
+        Ok(())
+    }
+    async fn delete_role(&self, id: i64) -> StoreResult<bool> {
+        let mut st = self.lock();
+        let before = st.roles.len();
+        st.roles.retain(|r| r.id != id);
+        st.user_roles.retain(|(_, r)| *r != id);
+        Ok(st.roles.len() < before)
+    }
+    async fn role_by_id(&self, id: i64) -> StoreResult<Option<Role>> {
+        Ok(self.lock().roles.iter().find(|r| r.id == id).cloned())
+    }
+    async fn list_roles(&self) -> StoreResult<Vec<Role>> {
+        // Kept in creation order, which is id order.
+        Ok(self.lock().roles.clone())
+    }
+    async fn assign_role(&self, user: UserId, role: i64) -> StoreResult<()> {
+        let mut st = self.lock();
+        if !st.users.iter().any(|u| u.id == user) || !st.roles.iter().any(|r| r.id == role) {
+            return Err(StoreError::NotFound);
+        }
+        if !st.user_roles.contains(&(user, role)) {
+            st.user_roles.push((user, role));
+        }
+        Ok(())
+    }
+    async fn unassign_role(&self, user: UserId, role: i64) -> StoreResult<bool> {
+        let mut st = self.lock();
+        let before = st.user_roles.len();
+        st.user_roles.retain(|a| *a != (user, role));
+        Ok(st.user_roles.len() < before)
+    }
+    async fn user_roles(&self, user: UserId) -> StoreResult<Vec<Role>> {
+        let st = self.lock();
+        Ok(st
+            .roles
+            .iter()
+            .filter(|r| st.user_roles.contains(&(user, r.id)))
+            .cloned()
+            .collect())
+    }
+}
+
+/// Bytes of the owner's `File` rows (avatars do not count against the quota).
+fn file_bytes(files: &[StoredFile], owner: UserId) -> i64 {
+    files
+        .iter()
+        .filter(|f| f.owner == owner && f.kind == FileKind::File)
+        .fold(0, |sum, f| sum.saturating_add(f.size))
+}
+
+#[async_trait]
+impl FileStore for MemoryStore {
+    async fn insert_file(&self, file: &StoredFile, quota_bytes: i64) -> StoreResult<FileInsert> {
+        let mut st = self.lock();
+        if !st
+            .users
+            .iter()
+            .any(|u| u.id == file.owner && u.deleted_at.is_none())
+        {
+            return Err(StoreError::NotFound);
+        }
+        if file.kind == FileKind::File
+            && file_bytes(&st.files, file.owner).saturating_add(file.size) > quota_bytes
+        {
+            return Ok(FileInsert::OverQuota);
+        }
+        let is_replaced = |f: &StoredFile| {
+            file.kind == FileKind::Avatar && f.owner == file.owner && f.kind == FileKind::Avatar
+        };
+        // The engines delete the old avatar before inserting, so its id is free again.
+        if st.files.iter().any(|f| f.id == file.id && !is_replaced(f)) {
+            return Err(StoreError::Conflict(UniqueField::Other));
+        }
+        let replaced = st
+            .files
+            .iter()
+            .position(is_replaced)
+            .map(|i| st.files.remove(i));
+        let mut stored = file.clone();
+        stored.created_at = micros(stored.created_at);
+        st.files.push(stored);
+        Ok(FileInsert::Stored(replaced))
+    }
+    async fn file_by_id(&self, id: &str) -> StoreResult<Option<StoredFile>> {
+        Ok(self.lock().files.iter().find(|f| f.id == id).cloned())
+    }
+    async fn user_avatar(&self, owner: UserId) -> StoreResult<Option<StoredFile>> {
+        Ok(self
+            .lock()
+            .files
+            .iter()
+            .find(|f| f.owner == owner && f.kind == FileKind::Avatar)
+            .cloned())
+    }
+    async fn user_files(&self, owner: UserId) -> StoreResult<Vec<StoredFile>> {
+        let mut files: Vec<StoredFile> = self
+            .lock()
+            .files
+            .iter()
+            .filter(|f| f.owner == owner)
+            .cloned()
+            .collect();
+        files.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(files)
+    }
+    async fn user_file_bytes(&self, owner: UserId) -> StoreResult<i64> {
+        Ok(file_bytes(&self.lock().files, owner))
+    }
+    async fn delete_file(&self, id: &str) -> StoreResult<bool> {
+        let mut st = self.lock();
+        let before = st.files.len();
+        st.files.retain(|f| f.id != id);
+        Ok(st.files.len() < before)
+    }
+}
+
+/// What `mark_sent` and a final `mark_failed` keep of a message: its metadata only.
+fn redact(m: &mut OutboxMessage) {
+    m.body_text.clear();
+    m.body_html = None;
+    m.params = serde_json::json!({});
 }

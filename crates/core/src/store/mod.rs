@@ -4,12 +4,16 @@
 //! outbox message it causes, a code consumed once) are single methods, so each engine
 //! can run them in one transaction.
 
+mod files;
 mod invites;
 pub mod memory;
+mod roles;
 mod todos;
 mod tokens;
 
+pub use files::{FileInsert, FileStore};
 pub use invites::InviteStore;
+pub use roles::RoleStore;
 pub use todos::TodoStore;
 pub use tokens::TokenStore;
 
@@ -90,6 +94,38 @@ pub struct FailureUpdate {
     pub lock_until: OffsetDateTime,
 }
 
+/// A page of accounts for the admin listings. Uses the `(created_at, id)` index, and the
+/// unique indexes on the normalised e-mail and username for the filter, so a page stays
+/// fast with millions of accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserQuery {
+    /// Lowercase prefix of the normalised e-mail or username; None for all accounts.
+    pub prefix: Option<String>,
+    /// Newest first when true.
+    pub descending: bool,
+    /// Rows to skip.
+    pub offset: i64,
+    /// Rows to return.
+    pub limit: i64,
+    /// Include deleted (erased) accounts.
+    pub include_deleted: bool,
+}
+
+/// Everything erased with an account, in one transaction (GDPR erasure).
+#[derive(Debug, Clone)]
+pub struct Erasure {
+    /// The account row as it stays: personal fields blanked, `deleted_at` set. Written
+    /// like [`UserStore::update_user`], and the password hash and TOTP state are cleared.
+    pub user: User,
+    /// One-time codes whose subject is one of these are deleted (the id, the old e-mail).
+    pub code_subjects: Vec<String>,
+    /// Outbox messages to these recipients (the old e-mail, the phone) are deleted, sent
+    /// or not: they hold personal data.
+    pub recipients: Vec<String>,
+    /// When.
+    pub now: OffsetDateTime,
+}
+
 /// Accounts.
 #[async_trait]
 pub trait UserStore: Send + Sync {
@@ -126,6 +162,14 @@ pub trait UserStore: Send + Sync {
     async fn list_users(&self, offset: i64, limit: i64) -> StoreResult<Vec<User>>;
     /// Number of accounts.
     async fn count_users(&self) -> StoreResult<i64>;
+    /// A filtered page of accounts ordered by creation time, then id (see [`UserQuery`]).
+    async fn search_users(&self, query: &UserQuery) -> StoreResult<Vec<User>>;
+    /// Erases an account: writes the blanked row, clears password and TOTP, revokes every
+    /// session, deletes its token pairs, codes, to-dos, role assignments, file rows, login
+    /// history and invite quota, and the outbox messages to its addresses; blanks the IP and
+    /// user agent of its sessions; and removes the IP from audit events about it (which stay,
+    /// pseudonymised by the random id). Returns the revoked session ids.
+    async fn erase_user(&self, erasure: &Erasure) -> StoreResult<Vec<SessionId>>;
 }
 
 /// Sessions.
@@ -220,9 +264,12 @@ pub trait OutboxStore: Send + Sync {
         lease_until: OffsetDateTime,
         limit: i64,
     ) -> StoreResult<Vec<OutboxMessage>>;
-    /// Delivered.
+    /// Delivered. The body and parameters are blanked in the same write: a delivered
+    /// message may carry a code, a link or a generated password, and the outbox must not
+    /// keep secrets readable at rest. Metadata (recipient, subject, times) stays.
     async fn mark_sent(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()>;
-    /// Failed: count the attempt, keep the error, retry at `next_attempt_at` or give up.
+    /// Failed: count the attempt, keep the error, retry at `next_attempt_at` or give up
+    /// (`dead`, which blanks the body as [`OutboxStore::mark_sent`] does).
     async fn mark_failed(
         &self,
         id: Uuid,
@@ -268,6 +315,8 @@ pub trait Store:
     + TodoStore
     + TokenStore
     + InviteStore
+    + RoleStore
+    + FileStore
 {
     /// Cheap liveness check for `/readyz`.
     async fn ping(&self) -> StoreResult<()>;

@@ -100,6 +100,7 @@ pub async fn outbox_mark_sent_and_failed(store: SharedStore) {
         (read.attempts, read.last_error.as_deref(), read.dead),
         (2, Some("refused"), true)
     );
+    assert_eq!(read.body_text, "", "a dead message keeps no body either");
     assert!(
         store
             .claim_due(t(1_000), t(1_100), 10)
@@ -112,9 +113,20 @@ pub async fn outbox_mark_sent_and_failed(store: SharedStore) {
     let n = mail("g@example.com", 0);
     store.enqueue(&n).await.unwrap();
     store.mark_sent(n.id, t(5)).await.unwrap();
+    let sent = store.outbox_message(n.id).await.unwrap().unwrap();
+    assert_eq!(sent.sent_at, Some(t(5)));
     assert_eq!(
-        store.outbox_message(n.id).await.unwrap().unwrap().sent_at,
-        Some(t(5))
+        (
+            sent.body_text.as_str(),
+            sent.body_html.as_deref(),
+            &sent.params
+        ),
+        ("", None, &serde_json::json!({})),
+        "a delivered message keeps no body: it may hold a code or a password"
+    );
+    assert_eq!(
+        (sent.recipient.as_str(), sent.subject.as_str()),
+        (n.recipient.as_str(), n.subject.as_str())
     );
     assert!(
         store

@@ -223,6 +223,11 @@ pub async fn user_update_round_trips_every_field(store: SharedStore) {
         created_at: created.created_at,
         updated_at: t(20),
         last_login_at: Some(t(30)),
+        restricted: true,
+        email_otp: true,
+        created_by: Some(UserId::new()),
+        confirmation_sent_at: Some(t(40)),
+        deleted_at: Some(t(50)),
     };
     store.update_user(&changed).await.unwrap();
     assert_eq!(
@@ -256,6 +261,11 @@ pub async fn user_update_round_trips_every_field(store: SharedStore) {
         totp_secret: None,
         lark: None,
         last_login_at: None,
+        restricted: false,
+        email_otp: false,
+        created_by: None,
+        confirmation_sent_at: None,
+        deleted_at: None,
         ..changed
     };
     store.update_user(&cleared).await.unwrap();
@@ -268,6 +278,39 @@ pub async fn user_update_round_trips_every_field(store: SharedStore) {
         .await
         .unwrap()
         .is_none());
+}
+
+/// An insert stores the status and the creating administrator it is given, and starts
+/// with the new flags off and no confirmation, deletion or sign-in time.
+pub async fn user_insert_keeps_status_and_creator(store: SharedStore) {
+    let admin = store
+        .insert_user(&new_user("admin@example.com", None, 0), &[])
+        .await
+        .unwrap();
+    let mut new = new_user("made@example.com", Some("made"), 1);
+    new.status = UserStatus::Blocked;
+    new.created_by = Some(admin.id);
+    let created = store.insert_user(&new, &[]).await.unwrap();
+    assert_eq!(created, new.clone().into_user());
+    let read = store.user_by_id(new.id).await.unwrap().unwrap();
+    assert_eq!(read, created);
+    assert_eq!(read.status, UserStatus::Blocked);
+    assert_eq!(read.created_by, Some(admin.id));
+    assert!(!read.restricted && !read.email_otp);
+    assert_eq!(
+        (read.confirmation_sent_at, read.deleted_at),
+        (None, None),
+        "no confirmation or deletion yet"
+    );
+    assert_eq!(
+        store
+            .user_by_id(admin.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .created_by,
+        None
+    );
 }
 
 /// The store keeps microseconds: sub-microsecond digits are dropped (rounded down), and
@@ -292,6 +335,10 @@ pub async fn user_timestamps_keep_microseconds(store: SharedStore) {
     store
         .update_user(&User {
             last_login_at: Some(offset),
+            confirmation_sent_at: Some(
+                time::macros::datetime!(2024-06-02 00:00:00.000_002_999 UTC),
+            ),
+            deleted_at: Some(offset),
             ..created.clone()
         })
         .await
@@ -301,6 +348,11 @@ pub async fn user_timestamps_keep_microseconds(store: SharedStore) {
         read.last_login_at,
         Some(offset),
         "same instant whatever the offset"
+    );
+    assert_eq!(read.deleted_at, Some(offset));
+    assert_eq!(
+        read.confirmation_sent_at,
+        Some(time::macros::datetime!(2024-06-02 00:00:00.000_002 UTC))
     );
 }
 
