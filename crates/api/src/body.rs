@@ -84,6 +84,11 @@ impl Fields {
         }
     }
 
+    /// The fields as a JSON object.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.0
+    }
+
     /// Whether no field was sent.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

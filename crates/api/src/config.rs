@@ -95,6 +95,41 @@ impl Default for SspanelConfig {
     }
 }
 
+/// Ugene dialect options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UgeneConfig {
+    /// Access-token lifetime and session idle timeout in seconds (the original's 7200:
+    /// `session_exp` slides this far ahead of every authenticated call).
+    pub session_secs: i64,
+    /// Lifetime of an e-mail confirmation link, in seconds.
+    pub confirm_link_ttl_secs: i64,
+    /// Lifetime of a password restore link, in seconds (the original used a day; an hour
+    /// is Tessera's default).
+    pub restore_link_ttl_secs: i64,
+    /// Answer `001404` to a restore request for an unknown name, as the document shows.
+    /// Off by default: that answer tells anyone which accounts exist.
+    pub reveal_unknown_login: bool,
+    /// `App.app-name` in `general/status`.
+    pub app_name: String,
+    /// `App.default-language` in `general/status`, and the language of answers to
+    /// requests that name none.
+    pub default_language: String,
+}
+
+impl Default for UgeneConfig {
+    fn default() -> Self {
+        Self {
+            session_secs: 7200,
+            confirm_link_ttl_secs: 86_400,
+            restore_link_ttl_secs: 3600,
+            reveal_unknown_login: false,
+            app_name: "Ugene".into(),
+            default_language: "en".into(),
+        }
+    }
+}
+
 /// Everything the HTTP layer reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -117,6 +152,8 @@ pub struct ApiConfig {
     pub clumsy: ClumsyConfig,
     /// SSPanel dialect.
     pub sspanel: SspanelConfig,
+    /// Ugene dialect.
+    pub ugene: UgeneConfig,
 }
 
 impl Default for ApiConfig {
@@ -131,6 +168,7 @@ impl Default for ApiConfig {
             weplanx: WeplanxConfig::default(),
             clumsy: ClumsyConfig::default(),
             sspanel: SspanelConfig::default(),
+            ugene: UgeneConfig::default(),
         }
     }
 }

@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dialects::weplanx::router(&state))
         .merge(dialects::clumsy::router(&state))
         .merge(dialects::sspanel::router())
+        .merge(dialects::ugene::router(&state))
         .merge(ops::router())
         .merge(docs::router())
         .layer(axum::extract::DefaultBodyLimit::max(max_body))

@@ -291,3 +291,240 @@ macro_rules! on_both_engines {
         )*
     };
 }
+
+// ---------------------------------------------------------------------------------------
+// The real `tessera` binary as a child process, for tests that must kill it (SIGKILL) and
+// start it again on the same database. [`TestApp`] runs the application in-process, where
+// a crash cannot be simulated.
+
+/// The `tessera` binary built in this target directory (`target/<profile>/tessera`, next
+/// to the `deps` directory this test executable lives in).
+///
+/// Cargo builds a package's binaries only for that package's own integration tests, so
+/// `cargo test -p tessera-e2e` alone does not build it. `scripts/test` (`cargo test
+/// --workspace`) does: `crates/server` is a workspace member whose integration tests use the
+/// binary. Panics with what to run when the binary is missing; prints a notice when it looks
+/// older than the `tessera` library this test was linked with (a stale binary).
+pub fn tessera_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let deps = exe.parent().expect("deps directory");
+    let profile_dir = deps.parent().expect("target profile directory");
+    let bin = profile_dir.join(format!("tessera{}", std::env::consts::EXE_SUFFIX));
+    let Ok(meta) = std::fs::metadata(&bin) else {
+        panic!(
+            "the tessera binary is missing at {}: run `cargo build -p tessera` first \
+             (scripts/test builds it as part of `cargo test --workspace`)",
+            bin.display()
+        );
+    };
+    let newest_lib = std::fs::read_dir(deps)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("libtessera-") && name.ends_with(".rlib")
+        })
+        .filter_map(|e| e.metadata().ok()?.modified().ok())
+        .max();
+    if let (Some(lib), Ok(built)) = (newest_lib, meta.modified()) {
+        if lib > built {
+            eprintln!(
+                "notice: {} is older than the tessera library in {}; if the server code \
+                 changed, run `cargo build -p tessera` so this test runs the current binary",
+                bin.display(),
+                deps.display()
+            );
+        }
+    }
+    bin
+}
+
+/// A database and data directory for [`ServerProcess`]: a temp SQLite file, or a fresh
+/// PostgreSQL database (dropped by [`ChildDatabase::cleanup`]).
+pub struct ChildDatabase {
+    /// The data directory (mail files, the SQLite file, server logs).
+    pub dir: tempfile::TempDir,
+    /// `sqlite://...` or `postgres://...`.
+    pub url: String,
+    /// The engine.
+    pub engine: Engine,
+    pg: Option<tessera_store_tests::postgres::DropGuard>,
+}
+
+impl ChildDatabase {
+    /// A fresh database; `None` when PostgreSQL tests are switched off.
+    pub async fn fresh(engine: Engine) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (url, pg) = match engine {
+            Engine::Sqlite => (
+                format!("sqlite://{}", dir.path().join("tessera.db").display()),
+                None,
+            ),
+            Engine::Postgres => {
+                let (url, guard) = tessera_store_tests::postgres::fresh_postgres_url().await?;
+                (url, Some(guard))
+            }
+        };
+        Some(Self {
+            dir,
+            url,
+            engine,
+            pg,
+        })
+    }
+
+    /// The SQLite file (for [`Engine::Sqlite`]).
+    pub fn sqlite_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("tessera.db")
+    }
+
+    /// A `tessera` command configured for this database, with no inherited `TESSERA_*`
+    /// variables (the test harness's own, e.g. `TESSERA_TEST_POSTGRES`, are not config keys).
+    pub fn command(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(tessera_binary());
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("TESSERA_") {
+                cmd.env_remove(&name);
+            }
+        }
+        cmd.current_dir(self.dir.path())
+            .env_remove("RUST_LOG")
+            .env("TESSERA_SERVER__DATA_DIR", self.dir.path())
+            .env("TESSERA_SERVER__DATABASE_URL", &self.url)
+            .env("TESSERA_SERVER__LOG_LEVEL", "warn")
+            .env("TESSERA_CORE__PASSWORD__HASH__MEMORY_KIB", "1024")
+            .env("TESSERA_CORE__PASSWORD__HASH__ITERATIONS", "1")
+            .env("TESSERA_MAIL__TRANSPORT", "file")
+            .stdin(std::process::Stdio::null());
+        cmd
+    }
+
+    /// Runs a CLI command (e.g. `user list --json`) against this database; panics with its
+    /// output unless it succeeds. Returns standard output.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = self.command().args(args).output().expect("run tessera");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "tessera {args:?} failed ({}): {stdout}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
+    /// Drops the PostgreSQL database (the temp directory goes with `self`).
+    pub async fn cleanup(mut self) {
+        if let Some(pg) = self.pg.take() {
+            pg.cleanup().await;
+        }
+    }
+}
+
+/// `tessera serve` running as a child process on a free loopback port. Dropping it kills
+/// the process, so a failing test leaves nothing running.
+pub struct ServerProcess {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    child: std::process::Child,
+    log: std::path::PathBuf,
+}
+
+/// How long a started server gets to answer `/readyz` (a debug build on a busy machine).
+pub const SERVER_START_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl ServerProcess {
+    /// Starts `tessera serve` on `db` with `env` added, and waits (bounded) until `/readyz`
+    /// answers 200. Stderr goes to a numbered log file in the data directory.
+    pub async fn start(db: &ChildDatabase, env: &[(&str, &str)]) -> Self {
+        let mut last_log = String::new();
+        // A port picked from the kernel may be taken again before the child binds it:
+        // try a few.
+        for _ in 0..3 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("free port")
+                .port();
+            let log = (0..)
+                .map(|n| db.dir.path().join(format!("server-{n}.log")))
+                .find(|p| !p.exists())
+                .expect("log file name");
+            let stderr = std::fs::File::create(&log).expect("server log file");
+            let mut cmd = db.command();
+            cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+                .stdout(std::process::Stdio::null())
+                .stderr(stderr);
+            for (k, v) in env {
+                cmd.env(k, v);
+            }
+            let child = cmd.spawn().expect("spawn tessera serve");
+            let mut server = Self {
+                base: format!("http://127.0.0.1:{port}"),
+                child,
+                log,
+            };
+            if server.wait_ready().await {
+                return server;
+            }
+            last_log = server.log_tail();
+            server.kill();
+        }
+        panic!("tessera serve did not become ready: {last_log}");
+    }
+
+    async fn wait_ready(&mut self) -> bool {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .expect("http client");
+        let deadline = tokio::time::Instant::now() + SERVER_START_TIMEOUT;
+        while tokio::time::Instant::now() < deadline {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return false;
+            }
+            if let Ok(res) = client.get(self.url("/readyz")).send().await {
+                if res.status() == reqwest::StatusCode::OK {
+                    return true;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    /// Absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the process with SIGKILL (no shutdown code runs) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Whether the process has exited.
+    pub fn has_exited(&mut self) -> bool {
+        self.child.try_wait().ok().flatten().is_some()
+    }
+
+    /// The last lines of the server's log, for failure messages.
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -2,4 +2,5 @@
 
 pub mod clumsy;
 pub mod sspanel;
+pub mod ugene;
 pub mod weplanx;

@@ -8,4 +8,5 @@ mod cluster;
 mod durability;
 mod legacy_import;
 mod sspanel;
+mod ugene;
 mod weplanx;

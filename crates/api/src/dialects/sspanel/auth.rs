@@ -109,8 +109,13 @@ pub async fn login(
 /// The registration form's own checks, in the original's order (e-mail code last, so a
 /// code is only spent by a form that is otherwise acceptable).
 async fn check_form(st: &AppState, p: &Params, email: &str) -> Result<(), &'static str> {
-    if st.core.registration_mode() == tessera_core::config::RegistrationMode::Close {
-        return Err(m::REGISTER_CLOSED);
+    match st.core.registration_mode().await {
+        Ok(tessera_core::config::RegistrationMode::Close) => return Err(m::REGISTER_CLOSED),
+        Ok(_) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "sspanel: registration mode lookup failed");
+            return Err(m::UNKNOWN_ERROR);
+        }
     }
     if Email::parse(email).is_err() {
         return Err(m::EMAIL_INVALID);

@@ -168,6 +168,14 @@ impl WxError {
             CoreError::InviteRequired | CoreError::InviteInvalid | CoreError::InviteExhausted => {
                 Self::public(code, "a valid invite code is required")
             }
+            CoreError::EmailNotConfirmed => Self::public(code, "email not confirmed"),
+            CoreError::Forbidden => Self::public(code, "forbidden"),
+            CoreError::Restricted => Self::public(code, "processing of this account is restricted"),
+            CoreError::TooLarge => Self::public(code, "too large"),
+            CoreError::QuotaExceeded => Self::public(code, "storage quota exceeded"),
+            CoreError::NotAnImage => Self::public(code, "not an image"),
+            CoreError::NameTaken => Self::public(code, "name taken"),
+            CoreError::OtpRequired => Self::public(code, "one-time code required"),
             CoreError::Internal(cause) => {
                 tracing::error!(cause = %cause, "internal error");
                 Self {
