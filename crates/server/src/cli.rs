@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `user add|list`, `import`, `config check|example`.
+//! The command line: `serve`, `migrate`, `user add|list`, `import`, `invite`, `audit`,
+//! `config check|example`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -65,6 +66,23 @@ pub enum Command {
         /// Invite command.
         #[command(subcommand)]
         command: InviteCommand,
+    },
+    /// Read the audit trail (sign-ins, credential and factor changes, session revocations,
+    /// admin actions), newest first; or delete what is older than `audit_retention_days`.
+    Audit {
+        /// Only events by or about this account.
+        #[arg(long, value_name = "EMAIL")]
+        user: Option<String>,
+        /// Show at most this many.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+        limit: i64,
+        /// Print JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Delete events older than the retention period (`core.audit_retention_days`)
+        /// instead of listing (the server also does this daily).
+        #[arg(long, conflicts_with_all = ["user", "json"])]
+        purge: bool,
     },
     /// Inspect the configuration.
     Config {
@@ -297,6 +315,15 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), String> {
             let core = build_core(&config).await?;
             invite(&core, command).await
         }
+        Command::Audit {
+            user,
+            limit,
+            json,
+            purge,
+        } => {
+            let core = build_core(&config).await?;
+            audit(&core, user.as_deref(), limit, json, purge).await
+        }
         Command::Config {
             command: ConfigCommand::Check,
         } => {
@@ -415,4 +442,58 @@ fn describe(e: &tessera_core::CoreError) -> String {
             .join(", "),
         other => other.code().replace('_', " "),
     }
+}
+
+async fn audit(
+    core: &tessera_core::services::Core,
+    user: Option<&str>,
+    limit: i64,
+    json: bool,
+    purge: bool,
+) -> Result<(), String> {
+    if purge {
+        let n = core.purge_old_audit().await.map_err(|e| e.to_string())?;
+        println!("deleted {n} audit and login events older than the retention period");
+        return Ok(());
+    }
+    let about = match user {
+        Some(email) => Some(
+            core.user_by_email(email)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no account with e-mail {email}"))?
+                .id,
+        ),
+        None => None,
+    };
+    let events = core
+        .audit_trail(about, limit)
+        .await
+        .map_err(|e| e.to_string())?;
+    let simple = |u: Option<tessera_core::domain::UserId>| u.map(|u| u.to_simple());
+    for e in events {
+        let at =
+            e.at.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "at": at, "action": e.action, "actor": simple(e.actor),
+                    "target": simple(e.target), "ip": e.ip, "outcome": e.outcome,
+                    "detail": e.detail,
+                })
+            );
+        } else {
+            println!(
+                "{at}  {:<22}  {:<20}  actor={}  target={}  ip={}",
+                e.action,
+                e.outcome,
+                simple(e.actor).unwrap_or_else(|| "-".into()),
+                simple(e.target).unwrap_or_else(|| "-".into()),
+                e.ip.as_deref().unwrap_or("-"),
+            );
+        }
+    }
+    Ok(())
 }

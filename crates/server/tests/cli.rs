@@ -88,6 +88,34 @@ fn user_commands_config_and_migrate_work_with_no_configuration() {
     assert_eq!(rows[0]["email"], "root@example.com");
     assert_eq!(rows[0]["admin"], true);
 
+    // The account creations above are in the audit trail, readable by the operator.
+    let trail = tessera(
+        dir.path(),
+        &["audit", "--user", "root@example.com", "--json"],
+    );
+    assert!(trail.status.success(), "{}", text(&trail));
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&trail.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        events.iter().any(|e| e["action"] == "account.create"
+            && e["target"] == rows[0]["id"]
+            && e["outcome"] == "ok"),
+        "{events:?}"
+    );
+    let table = tessera(dir.path(), &["audit", "--limit", "5"]);
+    assert!(text(&table).contains("account.create"), "{}", text(&table));
+    let unknown = tessera(dir.path(), &["audit", "--user", "nobody@example.com"]);
+    assert!(!unknown.status.success());
+    let purge = tessera(dir.path(), &["audit", "--purge"]);
+    assert!(purge.status.success(), "{}", text(&purge));
+    assert!(
+        text(&purge).contains("deleted 0"),
+        "recent events are kept: {}",
+        text(&purge)
+    );
+
     let check = tessera(dir.path(), &["config", "check"]);
     assert!(check.status.success(), "{}", text(&check));
     let example = tessera(dir.path(), &["config", "example"]);

@@ -6,6 +6,7 @@ mod clumsy_social;
 mod clumsy_todo;
 mod cluster;
 mod durability;
+mod headers;
 mod legacy_import;
 mod sspanel;
 mod ugene;

@@ -19,7 +19,7 @@ const PW: &str = "Francis1992";
 /// The document's example admin.
 const ADMIN: &str = "admin";
 const ADMIN_EMAIL: &str = "vucongthanh92@gmail.com";
-const ADMIN_PW: &str = "IWremVw4LH9";
+const ADMIN_PW: &str = "IWremVw4LH";
 /// The default `http.public_url`, the base of links in mails.
 const PUBLIC_URL: &str = "http://127.0.0.1:8080";
 /// A 1×1 PNG.
@@ -1001,6 +1001,7 @@ async fn upload(
 async fn files_and_avatars(engine: Engine) {
     let Some(app) = TestApp::spawn_with(engine, |cfg| {
         cfg.core.files.max_file_bytes = 4096;
+        cfg.core.files.max_avatar_bytes = 2048;
         cfg.core.files.user_quota_bytes = 6000;
     })
     .await
@@ -1091,6 +1092,12 @@ async fn files_and_avatars(engine: Engine) {
         )
         .await,
         c::NOT_AN_IMAGE,
+    );
+    let mut big_png = PNG_1X1.to_vec();
+    big_png.resize(3000, 0);
+    err(
+        &upload(&app, Some(&owner), "upload-avatar", "big.png", big_png).await,
+        c::FILE_TOO_LARGE,
     );
     assert_eq!(
         stored(&app).await,
@@ -1211,9 +1218,27 @@ async fn gdpr_show_export_restrict_forget(engine: Engine) {
     );
 
     let uid = app.user_id(email).await;
+    let res = reqwest::Client::new()
+        .post(app.url("/login"))
+        .json(&json!({ "email": email, "password": PW }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = tessera_e2e::cookie_value(res.headers(), "TOKEN").expect("weplanx TOKEN");
     ok(
         &get(&app, Some(&token), "/api/gdpr/forget-me/en").await,
         c::GDPR_DONE,
+    );
+    let res = reqwest::Client::new()
+        .get(app.url("/verify"))
+        .header("cookie", format!("TOKEN={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::UNAUTHORIZED,
+        "forgetting ends the weplanx session too"
     );
     err(
         &get(&app, Some(&token), "/api/user/profile/en").await,
