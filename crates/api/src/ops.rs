@@ -76,6 +76,12 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     res
 }
 
+/// Sets `Retry-After` (seconds) on an answer refused by a request limit.
+pub fn set_retry_after(res: &mut Response, secs: i64) {
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+}
+
 /// Runs every request to completion even when the client goes away. Without this a
 /// dropped connection cancels the handler between two awaits: half of a multi-step change
 /// (a code spent but the password not yet written), or a database transaction abandoned

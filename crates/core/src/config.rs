@@ -113,6 +113,62 @@ impl Default for LockoutConfig {
     }
 }
 
+/// A number of requests allowed per window; zero turns the limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    /// Requests allowed in one window.
+    pub max: i32,
+    /// Window length (seconds); after it, counting starts again.
+    pub window_secs: i64,
+}
+
+/// Request limits per client IP, per action, in every dialect. They complement the
+/// per-account lockout and the per-destination code limits: those stop guessing at one
+/// account, these stop one client from spraying many accounts or flooding mail and SMS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Sign-in attempts (any factor).
+    pub sign_in: Limit,
+    /// Account registrations.
+    pub register: Limit,
+    /// Requests that send a code or link by mail or SMS (sign-in codes, verification,
+    /// resend).
+    pub send_code: Limit,
+    /// Password reset requests and completions.
+    pub reset: Limit,
+    /// Token and session refreshes.
+    pub refresh: Limit,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            sign_in: Limit {
+                max: 60,
+                window_secs: 60,
+            },
+            register: Limit {
+                max: 20,
+                window_secs: 3600,
+            },
+            send_code: Limit {
+                max: 30,
+                window_secs: 3600,
+            },
+            reset: Limit {
+                max: 20,
+                window_secs: 3600,
+            },
+            refresh: Limit {
+                max: 300,
+                window_secs: 60,
+            },
+        }
+    }
+}
+
 /// One-time code lifetimes and limits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -235,6 +291,8 @@ pub struct CoreConfig {
     pub session: SessionConfig,
     /// Lockout.
     pub lockout: LockoutConfig,
+    /// Per-IP request limits.
+    pub rate_limits: RateLimitConfig,
     /// One-time codes.
     pub codes: CodeConfig,
     /// Opaque tokens.
@@ -260,6 +318,7 @@ impl Default for CoreConfig {
             password: PasswordConfig::default(),
             session: SessionConfig::default(),
             lockout: LockoutConfig::default(),
+            rate_limits: RateLimitConfig::default(),
             codes: CodeConfig::default(),
             tokens: TokenConfig::default(),
             registration: RegistrationConfig::default(),

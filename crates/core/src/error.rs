@@ -84,6 +84,10 @@ pub enum CoreError {
     /// Too many requests for this key; try later (`rate_limited`).
     #[error("rate limited")]
     RateLimited,
+    /// Too many requests of this kind from this client; retry after this many seconds
+    /// (`too_many_requests`). Dialects that allow headers send `Retry-After`.
+    #[error("too many requests; retry after {0} s")]
+    TooManyRequests(i64),
     /// Registration is closed on this server (`registration_closed`).
     #[error("registration closed")]
     RegistrationClosed,
@@ -156,6 +160,7 @@ impl CoreError {
             Self::WrongSource(_) => "wrong_source",
             Self::ProviderUnavailable => "provider_unavailable",
             Self::RateLimited => "rate_limited",
+            Self::TooManyRequests(_) => "too_many_requests",
             Self::EmailNotConfirmed => "email_not_confirmed",
             Self::Forbidden => "forbidden",
             Self::Restricted => "restricted",
@@ -171,6 +176,14 @@ impl CoreError {
     /// Shorthand for a single-field validation error.
     pub fn field(field: &'static str, tag: &'static str) -> Self {
         Self::InvalidInput(vec![FieldError { field, tag }])
+    }
+
+    /// Seconds a client should wait before retrying, for errors that have such a time.
+    pub fn retry_after_secs(&self) -> Option<i64> {
+        match self {
+            Self::TooManyRequests(secs) => Some(*secs),
+            _ => None,
+        }
     }
 
     /// Wraps any server-side failure; the message is for logs only.

@@ -134,6 +134,8 @@ impl Core {
         ttl_secs: i64,
         ctx: &RequestContext,
     ) -> CoreResult<User> {
+        self.limit_ip(super::rate_limits::Action::Register, ctx)
+            .await?;
         self.check_open_registration().await?;
         let user = self.create_user(req, ctx).await?;
         if self.email_confirmation_required().await? {

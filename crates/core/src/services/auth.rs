@@ -194,6 +194,8 @@ impl Core {
         ctx: &RequestContext,
         opts: SessionOptions,
     ) -> CoreResult<SignedIn> {
+        self.limit_ip(super::rate_limits::Action::SignIn, ctx)
+            .await?;
         let email = Email::parse(email)?;
         let user = self.active_user_by_email(&email).await?;
         let user = self
@@ -222,8 +224,10 @@ impl Core {
     pub async fn request_sms_login_code(
         &self,
         phone: &str,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
     ) -> CoreResult<()> {
+        self.limit_ip(super::rate_limits::Action::SendCode, ctx)
+            .await?;
         let phone = Phone::parse(phone)?;
         self.count_code_request("sms", phone.as_str()).await?;
         let user = self
@@ -258,6 +262,8 @@ impl Core {
         ctx: &RequestContext,
         opts: SessionOptions,
     ) -> CoreResult<SignedIn> {
+        self.limit_ip(super::rate_limits::Action::SignIn, ctx)
+            .await?;
         let phone = Phone::parse(phone)?;
         if code.trim().is_empty() {
             return Err(CoreError::field("code", "required"));
@@ -297,6 +303,8 @@ impl Core {
         ctx: &RequestContext,
         opts: SessionOptions,
     ) -> CoreResult<SignedIn> {
+        self.limit_ip(super::rate_limits::Action::SignIn, ctx)
+            .await?;
         let email = Email::parse(email)?;
         if code.trim().is_empty() {
             return Err(CoreError::field("code", "required"));

@@ -152,6 +152,8 @@ impl Core {
         ctx: &RequestContext,
         opts: SessionOptions,
     ) -> CoreResult<PasswordSignIn> {
+        self.limit_ip(super::rate_limits::Action::SignIn, ctx)
+            .await?;
         let (user, unknown_key) = self.user_by_login(login).await?;
         let user = self
             .check_password(user, &unknown_key, password, ctx)
@@ -207,7 +209,13 @@ impl Core {
 
     /// E-mails a new sign-in code for a pending sign-in (the previous code stops working).
     /// Subject to the resend cooldown and the per-address limit.
-    pub async fn resend_email_otp(&self, pending_token: &str) -> CoreResult<()> {
+    pub async fn resend_email_otp(
+        &self,
+        pending_token: &str,
+        ctx: &RequestContext,
+    ) -> CoreResult<()> {
+        self.limit_ip(super::rate_limits::Action::SendCode, ctx)
+            .await?;
         let user = self.verify_pending_token(pending_token).await?;
         let subject = user.id.to_simple();
         let cooldown = Duration::seconds(self.inner.config.codes.resend_cooldown_secs);

@@ -167,7 +167,7 @@ async fn a_right_password_mails_one_code_and_a_pending_token_that_is_no_session(
         Err(CoreError::SessionInvalid)
     ));
     assert!(matches!(
-        h.core.resend_email_otp(&p.token).await,
+        h.core.resend_email_otp(&p.token, &test_ctx()).await,
         Err(CoreError::SessionInvalid)
     ));
     assert!(
@@ -255,17 +255,20 @@ async fn resending_respects_the_cooldown_and_replaces_the_code() {
     let p = pending(sign_in(&h, "otto", PW, None).await);
     let first = code_of(&otp_mails(&h, "otp@example.com")[0]);
     assert!(matches!(
-        h.core.resend_email_otp(&p.token).await,
+        h.core.resend_email_otp(&p.token, &test_ctx()).await,
         Err(CoreError::CodeRequestedTooOften)
     ));
     h.clock.advance(Duration::seconds(59));
     assert!(matches!(
-        h.core.resend_email_otp(&p.token).await,
+        h.core.resend_email_otp(&p.token, &test_ctx()).await,
         Err(CoreError::CodeRequestedTooOften)
     ));
     assert_eq!(otp_mails(&h, "otp@example.com").len(), 1, "nothing sent");
     h.clock.advance(Duration::seconds(1));
-    h.core.resend_email_otp(&p.token).await.unwrap();
+    h.core
+        .resend_email_otp(&p.token, &test_ctx())
+        .await
+        .unwrap();
     let mails = otp_mails(&h, "otp@example.com");
     assert_eq!(mails.len(), 2, "one more mail");
     let second = code_of(&mails[1]);

@@ -15,8 +15,10 @@ impl Core {
         auth: AuthContext,
         link_base: &str,
         ttl_secs: i64,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
     ) -> CoreResult<()> {
+        self.limit_ip(super::rate_limits::Action::SendCode, ctx)
+            .await?;
         let user = self
             .user(auth.user_id)
             .await
@@ -64,7 +66,10 @@ impl Core {
         email: &str,
         link_base: &str,
         ttl_secs: i64,
+        ctx: &RequestContext,
     ) -> CoreResult<()> {
+        self.limit_ip(super::rate_limits::Action::SendCode, ctx)
+            .await?;
         let email = Email::parse(email)?;
         let norm = email.normalized();
         self.count_code_request("email", &norm).await?;

@@ -15,6 +15,8 @@ impl Core {
         ctx: &RequestContext,
         opts: SessionOptions,
     ) -> CoreResult<SignedIn> {
+        self.limit_ip(super::rate_limits::Action::SignIn, ctx)
+            .await?;
         if !identity.email_verified {
             // An address the provider has not confirmed proves nothing about its owner.
             return Err(CoreError::InvalidInput(vec![crate::error::FieldError {

@@ -127,6 +127,8 @@ impl Core {
         auth: AuthContext,
         ctx: &RequestContext,
     ) -> CoreResult<()> {
+        self.limit_ip(super::rate_limits::Action::SendCode, ctx)
+            .await?;
         let user = self.current_user(auth).await?;
         self.count_code_request("export", &user.id.to_simple())
             .await?;

@@ -83,6 +83,8 @@ impl Core {
         ctx: &RequestContext,
         opts: SessionOptions,
     ) -> CoreResult<SignedIn> {
+        self.limit_ip(super::rate_limits::Action::Register, ctx)
+            .await?;
         let mode = self.registration_mode().await?;
         if mode == RegistrationMode::Close {
             return Err(CoreError::RegistrationClosed);

@@ -14,8 +14,10 @@ impl Core {
         &self,
         email: &str,
         ttl_secs: i64,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
     ) -> CoreResult<()> {
+        self.limit_ip(super::rate_limits::Action::SendCode, ctx)
+            .await?;
         let email = Email::parse(email)?;
         let norm = email.normalized();
         self.count_code_request("email", &norm).await?;
@@ -50,6 +52,8 @@ impl Core {
         ctx: &RequestContext,
         opts: SessionOptions,
     ) -> CoreResult<SignedIn> {
+        self.limit_ip(super::rate_limits::Action::SignIn, ctx)
+            .await?;
         let email = Email::parse(email)?;
         if code.trim().is_empty() {
             return Err(CoreError::field("code", "required"));

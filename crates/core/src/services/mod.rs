@@ -20,6 +20,7 @@ mod messages;
 mod mfa;
 mod outbox;
 mod profile;
+mod rate_limits;
 mod recovery;
 mod sessions;
 mod settings;

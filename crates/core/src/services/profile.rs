@@ -213,8 +213,10 @@ impl Core {
         &self,
         auth: AuthContext,
         phone: &str,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
     ) -> CoreResult<()> {
+        self.limit_ip(super::rate_limits::Action::SendCode, ctx)
+            .await?;
         let phone = Phone::parse(phone)?;
         self.unrestricted_user(auth).await?;
         self.count_code_request("sms", phone.as_str()).await?;

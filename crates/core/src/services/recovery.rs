@@ -15,8 +15,10 @@ impl Core {
         &self,
         email: &str,
         ttl_secs: Option<i64>,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
     ) -> CoreResult<()> {
+        self.limit_ip(super::rate_limits::Action::Reset, ctx)
+            .await?;
         let email = Email::parse(email)?;
         let norm = email.normalized();
         self.count_code_request("email", &norm).await?;
@@ -91,6 +93,8 @@ impl Core {
         new_password: &Password,
         ctx: &RequestContext,
     ) -> CoreResult<()> {
+        self.limit_ip(super::rate_limits::Action::Reset, ctx)
+            .await?;
         let email = Email::parse(email)?;
         if code.trim().is_empty() {
             return Err(CoreError::field("code", "required"));
@@ -135,8 +139,10 @@ impl Core {
         email: &str,
         link_base: &str,
         ttl_secs: i64,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
     ) -> CoreResult<()> {
+        self.limit_ip(super::rate_limits::Action::Reset, ctx)
+            .await?;
         let email = Email::parse(email)?;
         let norm = email.normalized();
         self.count_code_request("email", &norm).await?;
@@ -180,6 +186,8 @@ impl Core {
         new_password: &Password,
         ctx: &RequestContext,
     ) -> CoreResult<()> {
+        self.limit_ip(super::rate_limits::Action::Reset, ctx)
+            .await?;
         if token.len() != 64 || !token.is_ascii() {
             return Err(CoreError::CodeInvalid);
         }
@@ -217,8 +225,10 @@ impl Core {
         &self,
         email: &str,
         ttl_secs: i64,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
     ) -> CoreResult<()> {
+        self.limit_ip(super::rate_limits::Action::SendCode, ctx)
+            .await?;
         let email = Email::parse(email)?;
         let norm = email.normalized();
         if self.inner.store.user_by_email(&norm).await?.is_some() {
@@ -346,7 +356,10 @@ impl Core {
             }
             None if reveal_unknown => Err(CoreError::NotFound),
             None => {
-                // Counted as a known name's request is, so the limit reveals nothing.
+                // Counted as a known name's request is (per IP and per name), so the
+                // limits reveal nothing.
+                self.limit_ip(super::rate_limits::Action::Reset, ctx)
+                    .await?;
                 self.count_code_request("email", &login.to_lowercase())
                     .await?;
                 let _ = random::alphanumeric(32);
@@ -362,6 +375,8 @@ impl Core {
         token: &str,
         ctx: &RequestContext,
     ) -> CoreResult<()> {
+        self.limit_ip(super::rate_limits::Action::Reset, ctx)
+            .await?;
         if token.len() != 64 || !token.is_ascii() {
             return Err(CoreError::CodeInvalid);
         }

@@ -263,7 +263,7 @@ async fn resending_a_confirmation_mails_only_an_unconfirmed_account() {
     assert!(pending.confirmation_sent_at.is_none());
     for email in ["nobody@example.com", "done@example.com"] {
         h.core
-            .resend_confirmation(email, CONFIRM, 3600)
+            .resend_confirmation(email, CONFIRM, 3600, &test_ctx())
             .await
             .unwrap();
     }
@@ -272,7 +272,7 @@ async fn resending_a_confirmation_mails_only_an_unconfirmed_account() {
         "answered, but nothing sent"
     );
     h.core
-        .resend_confirmation("todo@example.com", CONFIRM, 3600)
+        .resend_confirmation("todo@example.com", CONFIRM, 3600, &test_ctx())
         .await
         .unwrap();
     let mails = links(&h, "Todo@Example.com", "email_verification");
@@ -297,7 +297,7 @@ async fn resending_a_confirmation_mails_only_an_unconfirmed_account() {
         .email_verified_at
         .is_some());
     h.core
-        .resend_confirmation("todo@example.com", CONFIRM, 3600)
+        .resend_confirmation("todo@example.com", CONFIRM, 3600, &test_ctx())
         .await
         .unwrap();
     assert_eq!(
@@ -468,7 +468,7 @@ async fn a_link_mailed_before_a_change_of_address_does_not_confirm_the_new_one()
         .unwrap();
     let s = sign_in(&h, "mine@example.com", PW).await.unwrap();
     h.core
-        .resend_confirmation("mine@example.com", CONFIRM, 3600)
+        .resend_confirmation("mine@example.com", CONFIRM, 3600, &test_ctx())
         .await
         .unwrap();
     let link = token(

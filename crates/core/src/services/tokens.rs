@@ -154,6 +154,8 @@ impl Core {
         refresh_token: &str,
         ctx: &RequestContext,
     ) -> CoreResult<IssuedTokens> {
+        self.limit_ip(super::rate_limits::Action::Refresh, ctx)
+            .await?;
         if refresh_token.is_empty() || refresh_token.len() > 512 {
             return Err(CoreError::InvalidGrant);
         }

@@ -21,6 +21,7 @@ pub struct ClError {
     status: StatusCode,
     body: Option<Value>,
     www_authenticate: Option<String>,
+    retry_after: Option<i64>,
 }
 
 /// Builds an `ErrorResult` body.
@@ -50,6 +51,7 @@ impl ClError {
             status: biz_status(),
             body: Some(error_result(error, None, Some(message), &BTreeMap::new())),
             www_authenticate: None,
+            retry_after: None,
         }
     }
 
@@ -59,6 +61,7 @@ impl ClError {
             status: biz_status(),
             body: Some(error_result("INVALID_INPUT", None, None, &fields)),
             www_authenticate: None,
+            retry_after: None,
         }
     }
 
@@ -75,6 +78,7 @@ impl ClError {
             status: StatusCode::BAD_REQUEST,
             body: Some(json!({ "error": error, "error_description": description })),
             www_authenticate: None,
+            retry_after: None,
         }
     }
 
@@ -89,6 +93,7 @@ impl ClError {
                 &BTreeMap::new(),
             )),
             www_authenticate: None,
+            retry_after: None,
         }
     }
 
@@ -103,6 +108,7 @@ impl ClError {
                 &BTreeMap::new(),
             )),
             www_authenticate: None,
+            retry_after: None,
         }
     }
 
@@ -117,6 +123,7 @@ impl ClError {
             status,
             body: None,
             www_authenticate: Some(h),
+            retry_after: None,
         }
     }
 
@@ -126,6 +133,7 @@ impl ClError {
             status,
             body: Some(body),
             www_authenticate: None,
+            retry_after: None,
         }
     }
 
@@ -140,6 +148,7 @@ impl ClError {
                 &BTreeMap::new(),
             )),
             www_authenticate: None,
+            retry_after: None,
         }
     }
 
@@ -158,6 +167,7 @@ impl ClError {
             status: biz_status(),
             body: Some(body),
             www_authenticate: None,
+            retry_after: None,
         }
     }
 
@@ -168,6 +178,9 @@ impl ClError {
             CoreError::WeakPassword(_) => Self::field("newPassword", WEAK_PASSWORD),
             CoreError::AccountLocked | CoreError::RateLimited => {
                 Self::biz("INVALID_INPUT", TOO_MANY)
+            }
+            CoreError::TooManyRequests(secs) => {
+                Self::biz("INVALID_INPUT", TOO_MANY).retry_after(secs)
             }
             CoreError::CodeRequestedTooOften => Self::biz(
                 "INVALID_INPUT",
@@ -221,6 +234,14 @@ fn uuid_like() -> String {
     tessera_core::security::random::alphanumeric(12)
 }
 
+impl ClError {
+    /// Adds `Retry-After` (a per-IP request limit was reached).
+    pub fn retry_after(mut self, secs: i64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+}
+
 impl IntoResponse for ClError {
     fn into_response(self) -> Response {
         let mut res = match self.body {
@@ -232,6 +253,9 @@ impl IntoResponse for ClError {
             .and_then(|h| HeaderValue::from_str(&h).ok())
         {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, h);
+        }
+        if let Some(secs) = self.retry_after {
+            crate::ops::set_retry_after(&mut res, secs);
         }
         res
     }

@@ -184,6 +184,7 @@ async fn sign_in(
                 "the e-mail address given by the provider is not a valid address",
             ),
             CoreError::AccountLocked | CoreError::RateLimited => ClError::token_user(TOO_MANY),
+            CoreError::TooManyRequests(secs) => ClError::token_user(TOO_MANY).retry_after(secs),
             CoreError::RegistrationClosed => ClError::token_user("Registration is closed."),
             CoreError::InviteRequired | CoreError::InviteInvalid | CoreError::InviteExhausted => {
                 ClError::token_user("Registration needs an invite code.")

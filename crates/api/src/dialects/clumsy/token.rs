@@ -117,6 +117,7 @@ fn sign_in_error(e: CoreError) -> ClError {
             ClError::token_user("Email or password wrong")
         }
         CoreError::AccountLocked | CoreError::RateLimited => ClError::token_user(TOO_MANY),
+        CoreError::TooManyRequests(secs) => ClError::token_user(TOO_MANY).retry_after(secs),
         CoreError::CodeInvalid => ClError::token_user("Invalid login code."),
         CoreError::CodeExpired => ClError::token_user("Login code expired."),
         CoreError::Internal(cause) => ClError::internal(&cause),

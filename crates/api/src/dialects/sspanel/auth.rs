@@ -9,7 +9,7 @@ use tessera_core::services::{CreateUser, SessionOptions, SignedIn};
 use tessera_core::CoreError;
 
 use super::messages as m;
-use super::{cookies, reply, reply_ret_only, Params, DIALECT};
+use super::{cookies, limited, reply, reply_ret_only, Params, DIALECT};
 use crate::body::Body;
 use crate::client::Client;
 use crate::AppState;
@@ -97,6 +97,7 @@ pub async fn login(
         Err(CoreError::AccountLocked | CoreError::RateLimited) => {
             return reply(0, m::TOO_MANY_ATTEMPTS)
         }
+        Err(CoreError::TooManyRequests(secs)) => return limited(m::TOO_MANY_ATTEMPTS, secs),
         Err(e @ CoreError::Internal(_)) => return unknown(&e),
         Err(_) => return reply(0, m::LOGIN_WRONG),
     };
@@ -214,6 +215,7 @@ pub async fn register(
         Err(CoreError::RateLimited | CoreError::AccountLocked) => {
             return reply(0, m::TOO_MANY_ATTEMPTS)
         }
+        Err(CoreError::TooManyRequests(secs)) => return limited(m::TOO_MANY_ATTEMPTS, secs),
         Err(e) => return unknown(&e),
     };
     match signed_in_cookies(&st, &client, jar, &s, REGISTER_SESSION_SECS).await {
@@ -250,6 +252,7 @@ pub async fn send(
         Err(CoreError::CodeRequestedTooOften | CoreError::RateLimited) => {
             reply(0, m::SEND_TOO_OFTEN)
         }
+        Err(CoreError::TooManyRequests(secs)) => limited(m::SEND_TOO_OFTEN, secs),
         Err(e) => unknown(&e),
     }
 }

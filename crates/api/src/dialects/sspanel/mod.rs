@@ -42,6 +42,13 @@ pub fn reply(ret: u8, msg: &str) -> Response {
     body(&format!("{{\"ret\":{ret},\"msg\":{msg}}}"))
 }
 
+/// `{"ret": 0, "msg": msg}` for a request refused by a per-IP limit, with `Retry-After`.
+pub fn limited(msg: &str, retry_after_secs: i64) -> Response {
+    let mut res = reply(0, msg);
+    crate::ops::set_retry_after(&mut res, retry_after_secs);
+    res
+}
+
 /// `{"ret": 1}`, the document's logout answer.
 pub fn reply_ret_only(ret: u8) -> Response {
     body(&format!("{{\"ret\":{ret}}}"))

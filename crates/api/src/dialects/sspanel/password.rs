@@ -55,6 +55,7 @@ pub async fn reset(
         Err(CoreError::CodeRequestedTooOften | CoreError::RateLimited) => {
             reply(0, m::RESET_TOO_OFTEN)
         }
+        Err(CoreError::TooManyRequests(secs)) => super::limited(m::RESET_TOO_OFTEN, secs),
         Err(e) => {
             tracing::error!(error = %e, "sspanel: reset request failed");
             reply(0, m::UNKNOWN_ERROR)
@@ -95,6 +96,7 @@ pub async fn token(
         Ok(()) => reply(1, m::RESET_OK),
         Err(CoreError::WeakPassword(_)) => reply(0, m::PASSWORD_WEAK),
         Err(CoreError::AccountLocked | CoreError::RateLimited) => reply(0, m::TOO_MANY_ATTEMPTS),
+        Err(CoreError::TooManyRequests(secs)) => super::limited(m::TOO_MANY_ATTEMPTS, secs),
         Err(CoreError::Internal(cause)) => {
             tracing::error!(cause, "sspanel: reset failed");
             reply(0, m::UNKNOWN_ERROR)

@@ -66,7 +66,7 @@ pub async fn show_users(call: &Call) -> Out {
             completed(call, user).await,
         ) {
             (Ok(n), Ok(c)) => (n, c),
-            (Err(e), _) => return Out::error(code_of(&e, codes::INTERNAL)),
+            (Err(e), _) => return Out::failed(&e, codes::INTERNAL),
             (_, Err(code)) => return Out::error(code),
         };
         let mut row = serde_json::Map::new();
@@ -91,7 +91,7 @@ pub async fn users_info(call: &Call) -> Out {
             completed(call, user).await,
         ) {
             (Ok(r), Ok(c)) => (r, c),
-            (Err(e), _) => return Out::error(code_of(&e, codes::INTERNAL)),
+            (Err(e), _) => return Out::failed(&e, codes::INTERNAL),
             (_, Err(code)) => return Out::error(code),
         };
         let mut row = account_fields(user, done, "admin");
@@ -158,7 +158,7 @@ pub async fn change_user_status(call: &Call) -> Out {
     {
         Ok(()) => Out::message(codes::OK),
         Err(e @ (CoreError::Forbidden | CoreError::Internal(_))) => {
-            Out::error(code_of(&e, codes::STATUS_FAILED))
+            Out::failed(&e, codes::STATUS_FAILED)
         }
         Err(_) => Out::error(codes::STATUS_FAILED),
     }
@@ -182,7 +182,7 @@ pub async fn change_admin(call: &Call) -> Out {
     {
         Ok(()) => Out::message(codes::ADMIN_CHANGED),
         Err(e @ (CoreError::Forbidden | CoreError::Internal(_))) => {
-            Out::error(code_of(&e, codes::ACTION_REFUSED))
+            Out::failed(&e, codes::ACTION_REFUSED)
         }
         Err(_) => Out::error(codes::ACTION_REFUSED),
     }
@@ -204,7 +204,7 @@ pub async fn change_registration(call: &Call) -> Out {
         .await
     {
         Ok(()) => Out::message(codes::CONFIG_UPDATED),
-        Err(e) => Out::error(code_of(&e, codes::CONFIG_FAILED)),
+        Err(e) => Out::failed(&e, codes::CONFIG_FAILED),
     }
 }
 
@@ -224,7 +224,7 @@ pub async fn switch_confirm_email(call: &Call) -> Out {
         .await
     {
         Ok(()) => Out::message(codes::CONFIG_UPDATED),
-        Err(e) => Out::error(code_of(&e, codes::CONFIG_FAILED)),
+        Err(e) => Out::failed(&e, codes::CONFIG_FAILED),
     }
 }
 
@@ -359,7 +359,7 @@ pub async fn assign_role(call: &Call, assign: bool) -> Out {
         // Unknown account, unknown role (or one the account does not hold), oneself.
         Err(CoreError::NotFound) => Out::error(codes::ROLE_NOT_FOUND),
         Err(CoreError::InvalidInput(_)) => Out::error(codes::USER_NOT_FOUND),
-        Err(e) => Out::error(code_of(&e, codes::ROLE_NOT_FOUND)),
+        Err(e) => Out::failed(&e, codes::ROLE_NOT_FOUND),
     }
 }
 
@@ -371,7 +371,7 @@ pub async fn show_roles(call: &Call) -> Out {
     };
     match call.st.core.admin_list_roles(auth, &call.ctx()).await {
         Ok(roles) => Out::data(Value::Array(roles.iter().map(role_json).collect())),
-        Err(e) => Out::error(code_of(&e, codes::FUNCTION_FAILED)),
+        Err(e) => Out::failed(&e, codes::FUNCTION_FAILED),
     }
 }
 
@@ -415,7 +415,7 @@ pub async fn show_audit(call: &Call) -> Out {
                 })
                 .collect(),
         )),
-        Err(e) => Out::error(code_of(&e, codes::FUNCTION_FAILED)),
+        Err(e) => Out::failed(&e, codes::FUNCTION_FAILED),
     }
 }
 
@@ -449,7 +449,7 @@ pub async fn show_module(call: &Call) -> Out {
         .admin_show_module(auth, &module, &call.ctx())
         .await
     {
-        return Out::error(code_of(&e, codes::UNKNOWN_MODULE));
+        return Out::failed(&e, codes::UNKNOWN_MODULE);
     }
     let name = match module.as_str() {
         "reg" => "Module Registration",

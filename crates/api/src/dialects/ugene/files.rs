@@ -90,7 +90,7 @@ pub async fn upload(
         Ok(c) => c,
         Err(e) => {
             return render(
-                Out::error(code_of(&e, codes::INTERNAL)),
+                Out::failed(&e, codes::INTERNAL),
                 &default_lang,
                 json!({}),
                 now,
@@ -210,14 +210,7 @@ where
     let lang = st.config.ugene.default_language.clone();
     let caller = match Caller::resolve(&st.core, headers).await {
         Ok(c) => c,
-        Err(e) => {
-            return render(
-                Out::error(code_of(&e, codes::INTERNAL)),
-                &lang,
-                json!({}),
-                now,
-            )
-        }
+        Err(e) => return render(Out::failed(&e, codes::INTERNAL), &lang, json!({}), now),
     };
     let session = caller.session(now, st.config.ugene.session_secs);
     let auth = match caller.signed(codes::TOKEN_WRONG) {
@@ -227,12 +220,7 @@ where
     match get(auth).await {
         Ok(d) => serve(d, attachment),
         Err(CoreError::NotFound) => render(Out::error(codes::FILE_NOT_FOUND), &lang, session, now),
-        Err(e) => render(
-            Out::error(code_of(&e, codes::FILE_NOT_FOUND)),
-            &lang,
-            session,
-            now,
-        ),
+        Err(e) => render(Out::failed(&e, codes::FILE_NOT_FOUND), &lang, session, now),
     }
 }
 

@@ -5,7 +5,7 @@ use tessera_core::config::RegistrationMode;
 
 use super::envelope::Call;
 use super::user::{account_fields, completed, two_factor_row};
-use super::{code_of, codes, Out};
+use super::{codes, Out};
 
 /// `general/status`: the public settings. No token needed.
 pub async fn status(call: &Call) -> Out {
@@ -15,7 +15,7 @@ pub async fn status(call: &Call) -> Out {
         core.email_confirmation_required().await,
     ) {
         (Ok(m), Ok(c)) => (m, c),
-        (Err(e), _) | (_, Err(e)) => return Out::error(code_of(&e, codes::FUNCTION_FAILED)),
+        (Err(e), _) | (_, Err(e)) => return Out::failed(&e, codes::FUNCTION_FAILED),
     };
     let cfg = &call.st.config.ugene;
     Out::data(json!({
@@ -39,7 +39,7 @@ pub async fn restrict(call: &Call) -> Out {
     };
     match call.st.core.restrict_processing(auth, &call.ctx()).await {
         Ok(()) => Out::message(codes::RESTRICTED),
-        Err(e) => Out::error(code_of(&e, codes::FUNCTION_FAILED)),
+        Err(e) => Out::failed(&e, codes::FUNCTION_FAILED),
     }
 }
 
@@ -51,7 +51,7 @@ pub async fn export_data(call: &Call) -> Out {
     };
     match call.st.core.email_personal_data(auth, &call.ctx()).await {
         Ok(()) => Out::message(codes::GDPR_DONE),
-        Err(e) => Out::error(code_of(&e, codes::FUNCTION_FAILED)),
+        Err(e) => Out::failed(&e, codes::FUNCTION_FAILED),
     }
 }
 
@@ -66,11 +66,11 @@ pub async fn show_data(call: &Call) -> Out {
     let core = &call.st.core;
     let export = match core.personal_data(auth).await {
         Ok(v) => v,
-        Err(e) => return Out::error(code_of(&e, codes::FUNCTION_FAILED)),
+        Err(e) => return Out::failed(&e, codes::FUNCTION_FAILED),
     };
     let (number, done) = match (core.user_number(user.id).await, completed(call, user).await) {
         (Ok(n), Ok(c)) => (n, c),
-        (Err(e), _) => return Out::error(code_of(&e, codes::FUNCTION_FAILED)),
+        (Err(e), _) => return Out::failed(&e, codes::FUNCTION_FAILED),
         (_, Err(code)) => return Out::error(code),
     };
     let row = two_factor_row(user);
@@ -106,6 +106,6 @@ pub async fn forget_me(call: &Call) -> Out {
     };
     match call.st.core.erase_own_account(auth, &call.ctx()).await {
         Ok(()) => Out::message(codes::GDPR_DONE),
-        Err(e) => Out::error(code_of(&e, codes::ACTION_REFUSED)),
+        Err(e) => Out::failed(&e, codes::ACTION_REFUSED),
     }
 }

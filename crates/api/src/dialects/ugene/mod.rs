@@ -78,6 +78,8 @@ pub struct Out {
     pub result: Result<Value, &'static str>,
     /// The `session` object; `None` uses the caller's.
     pub session: Option<Value>,
+    /// `Retry-After` seconds, for a refusal by a per-IP request limit.
+    pub retry_after: Option<i64>,
 }
 
 impl Out {
@@ -86,6 +88,7 @@ impl Out {
         Self {
             result: Ok(serde_json::json!({ "message": code })),
             session: None,
+            retry_after: None,
         }
     }
 
@@ -94,6 +97,7 @@ impl Out {
         Self {
             result: Ok(serde_json::json!({ "data": data })),
             session: None,
+            retry_after: None,
         }
     }
 
@@ -102,6 +106,7 @@ impl Out {
         Self {
             result: Ok(answer),
             session: None,
+            retry_after: None,
         }
     }
 
@@ -110,7 +115,15 @@ impl Out {
         Self {
             result: Err(code),
             session: None,
+            retry_after: None,
         }
+    }
+
+    /// A core error as a code (see [`code_of`]), with `Retry-After` when the error has one.
+    pub fn failed(e: &CoreError, fallback: &'static str) -> Self {
+        let mut out = Self::error(code_of(e, fallback));
+        out.retry_after = e.retry_after_secs();
+        out
     }
 
     /// Replaces the `session` object (a sign-in answers with its new session; a
@@ -137,6 +150,7 @@ struct Envelope<'a> {
 /// Renders an outcome. Only [`codes::INTERNAL`] is not HTTP 200.
 pub fn render(out: Out, lang: &str, caller_session: Value, now: i64) -> Response {
     let session = out.session.unwrap_or(caller_session);
+    let retry_after = out.retry_after;
     let (status, envelope) = match out.result {
         Ok(answer) => (
             StatusCode::OK,
@@ -165,7 +179,11 @@ pub fn render(out: Out, lang: &str, caller_session: Value, now: i64) -> Response
             },
         ),
     };
-    (status, Json(envelope)).into_response()
+    let mut res = (status, Json(envelope)).into_response();
+    if let Some(secs) = retry_after {
+        crate::ops::set_retry_after(&mut res, secs);
+    }
+    res
 }
 
 /// Maps a core error to a code: the errors every function shares get their own codes,
@@ -176,7 +194,9 @@ pub fn code_of(e: &CoreError, fallback: &'static str) -> &'static str {
         CoreError::SessionInvalid | CoreError::TokenExpired => codes::TOKEN_WRONG,
         CoreError::Forbidden => codes::FORBIDDEN,
         CoreError::Restricted => codes::PROCESSING_RESTRICTED,
-        CoreError::RateLimited | CoreError::CodeRequestedTooOften => codes::TOO_OFTEN,
+        CoreError::RateLimited
+        | CoreError::CodeRequestedTooOften
+        | CoreError::TooManyRequests(_) => codes::TOO_OFTEN,
         CoreError::AccountLocked => codes::LOCKED,
         CoreError::Internal(msg) => {
             tracing::error!(error = %msg, "ugene: request failed");

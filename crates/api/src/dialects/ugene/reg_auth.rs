@@ -77,6 +77,7 @@ pub async fn signup(call: &Call) -> Out {
         .await
     {
         Ok(_) => Out::message(codes::OK),
+        Err(e @ CoreError::TooManyRequests(_)) => Out::failed(&e, codes::TOO_OFTEN),
         Err(e) => Out::error(creation_error(&e)),
     }
 }
@@ -89,9 +90,14 @@ pub async fn resend_confirm(call: &Call) -> Out {
     };
     let link = call.link_base("reg", "confirm-email");
     let ttl = call.st.config.ugene.confirm_link_ttl_secs;
-    match call.st.core.resend_confirmation(&email, &link, ttl).await {
+    match call
+        .st
+        .core
+        .resend_confirmation(&email, &link, ttl, &call.ctx())
+        .await
+    {
         Ok(()) => Out::message(codes::CONFIRMATION_RESENT),
-        Err(e) => Out::error(code_of(&e, codes::BAD_INPUT)),
+        Err(e) => Out::failed(&e, codes::BAD_INPUT),
     }
 }
 
@@ -103,7 +109,7 @@ pub async fn confirm_email(call: &Call) -> Out {
     };
     match call.st.core.confirm_email(hash.trim(), &call.ctx()).await {
         Ok(()) => Out::message(codes::EMAIL_CONFIRMED),
-        Err(e) => Out::error(code_of(&e, codes::BAD_INPUT)),
+        Err(e) => Out::failed(&e, codes::BAD_INPUT),
     }
 }
 
@@ -137,11 +143,11 @@ pub async fn signin(call: &Call) -> Out {
                 .await
             {
                 Ok(t) => t,
-                Err(e) => return Out::error(code_of(&e, codes::INTERNAL)),
+                Err(e) => return Out::failed(&e, codes::INTERNAL),
             };
             let token = match core.issue_session_token(signed_in.auth(), session_secs) {
                 Ok(t) => t,
-                Err(e) => return Out::error(code_of(&e, codes::INTERNAL)),
+                Err(e) => return Out::failed(&e, codes::INTERNAL),
             };
             Out::answer(json!({ "token": token, "refresh_token": tokens.refresh_token }))
                 .with_session(session_object(
@@ -159,6 +165,7 @@ pub async fn signin(call: &Call) -> Out {
             false,
             pending.expires_at.unix_timestamp(),
         )),
+        Err(e @ CoreError::TooManyRequests(_)) => Out::failed(&e, codes::TOO_OFTEN),
         Err(e) => Out::error(match e {
             CoreError::InvalidCredentials => codes::WRONG_CREDENTIALS,
             CoreError::EmailNotConfirmed => codes::EMAIL_NOT_CONFIRMED,
@@ -178,7 +185,7 @@ pub async fn refresh_session(call: &Call) -> Out {
     let tokens = match core.refresh_tokens(refresh.trim(), &call.ctx()).await {
         Ok(t) => t,
         Err(e) => {
-            return Out::error(code_of(&e, codes::REFRESH_INVALID)).with_session(json!({}));
+            return Out::failed(&e, codes::REFRESH_INVALID).with_session(json!({}));
         }
     };
     let session_secs = call.st.config.ugene.session_secs;
@@ -188,7 +195,7 @@ pub async fn refresh_session(call: &Call) -> Out {
             "refresh_token": tokens.refresh_token,
         }))
         .with_session(session_object(&tokens.user, true, call.now + session_secs)),
-        Err(e) => Out::error(code_of(&e, codes::INTERNAL)),
+        Err(e) => Out::failed(&e, codes::INTERNAL),
     }
 }
 
@@ -213,7 +220,7 @@ pub async fn restore_pwd(call: &Call) -> Out {
         .await
     {
         Ok(()) => Out::message(codes::RESTORE_SENT),
-        Err(e) => Out::error(code_of(&e, codes::WRONG_CREDENTIALS)),
+        Err(e) => Out::failed(&e, codes::WRONG_CREDENTIALS),
     }
 }
 
@@ -230,6 +237,6 @@ pub async fn verify_pwd(call: &Call) -> Out {
         .await
     {
         Ok(()) => Out::message(codes::PASSWORD_RESTORED),
-        Err(e) => Out::error(code_of(&e, codes::BAD_INPUT)),
+        Err(e) => Out::failed(&e, codes::BAD_INPUT),
     }
 }

@@ -101,7 +101,7 @@ pub async fn change_email(call: &Call) -> Out {
     {
         Ok(()) => Out::message(codes::EMAIL_CHANGED),
         Err(CoreError::EmailTaken) => Out::error(codes::EXISTS),
-        Err(e) => Out::error(code_of(&e, codes::BAD_INPUT)),
+        Err(e) => Out::failed(&e, codes::BAD_INPUT),
     }
 }
 
@@ -125,7 +125,7 @@ pub async fn change_pwd(call: &Call) -> Out {
         .await
     {
         Ok(()) => Out::message(codes::PASSWORD_CHANGED),
-        Err(e) => Out::error(code_of(&e, codes::CHANGE_PASSWORD_FAILED)),
+        Err(e) => Out::failed(&e, codes::CHANGE_PASSWORD_FAILED),
     }
 }
 
@@ -148,7 +148,7 @@ pub async fn logout(call: &Call) -> Out {
     };
     match result {
         Ok(()) => Out::message(codes::LOGGED_OUT),
-        Err(e) => Out::error(code_of(&e, codes::TOKEN_WRONG)),
+        Err(e) => Out::failed(&e, codes::TOKEN_WRONG),
     }
 }
 
@@ -160,7 +160,7 @@ pub async fn delete_account(call: &Call) -> Out {
     };
     match call.st.core.erase_own_account(auth, &call.ctx()).await {
         Ok(()) => Out::message(codes::ACCOUNT_DELETED),
-        Err(e) => Out::error(code_of(&e, codes::TOKEN_WRONG)),
+        Err(e) => Out::failed(&e, codes::TOKEN_WRONG),
     }
 }
 
@@ -172,7 +172,7 @@ pub async fn switch_2fa(call: &Call) -> Out {
     };
     match call.st.core.toggle_email_otp(auth, &call.ctx()).await {
         Ok(user) => Out::data(two_factor_row(&user)),
-        Err(e) => Out::error(code_of(&e, codes::TOKEN_WRONG)),
+        Err(e) => Out::failed(&e, codes::TOKEN_WRONG),
     }
 }
 
@@ -180,10 +180,12 @@ pub async fn switch_2fa(call: &Call) -> Out {
 /// full session there is nothing to resend.
 pub async fn resend_otp(call: &Call) -> Out {
     match &call.caller {
-        Caller::Pending { token, .. } => match call.st.core.resend_email_otp(token).await {
-            Ok(()) => Out::message(codes::OTP_SENT),
-            Err(e) => Out::error(code_of(&e, codes::FUNCTION_FAILED)),
-        },
+        Caller::Pending { token, .. } => {
+            match call.st.core.resend_email_otp(token, &call.ctx()).await {
+                Ok(()) => Out::message(codes::OTP_SENT),
+                Err(e) => Out::failed(&e, codes::FUNCTION_FAILED),
+            }
+        }
         Caller::Signed { .. } => Out::error(codes::FUNCTION_FAILED),
         Caller::Anonymous | Caller::Invalid => Out::error(codes::TOKEN_WRONG),
     }

@@ -29,6 +29,8 @@ pub mod messages {
     pub const SMS_INVALID: &str = "短信验证码无效";
     /// Wrong e-mail code.
     pub const EMAIL_INVALID: &str = "邮箱验证码无效";
+    /// Tessera: too many requests from this client (a per-IP limit); with `Retry-After`.
+    pub const TOO_MANY_REQUESTS: &str = "请求过于频繁，请稍后再试";
     /// Code asked for again too soon.
     pub const CODE_FREQUENTLY: &str = "您的验证码请求频繁，请稍后再试";
     /// Wrong refresh code.
@@ -66,6 +68,7 @@ pub struct WxError {
     status: StatusCode,
     body: Value,
     clear_token: bool,
+    retry_after: Option<i64>,
 }
 
 impl WxError {
@@ -75,6 +78,7 @@ impl WxError {
             status: StatusCode::BAD_REQUEST,
             body: json!({ "code": format!("system.{code}"), "msg": msg, "message": msg }),
             clear_token: false,
+            retry_after: None,
         }
     }
 
@@ -93,6 +97,7 @@ impl WxError {
             status: StatusCode::BAD_REQUEST,
             body: json!({ "code": "system.validation", "msg": msg, "message": msg, "errors": list }),
             clear_token: false,
+            retry_after: None,
         }
     }
 
@@ -102,6 +107,7 @@ impl WxError {
             status: StatusCode::UNAUTHORIZED,
             body: json!({ "code": "session_invalid", "message": message }),
             clear_token,
+            retry_after: None,
         }
     }
 
@@ -112,6 +118,7 @@ impl WxError {
                 status: StatusCode::PAYLOAD_TOO_LARGE,
                 body: json!({ "code": "system.body_too_large", "msg": "request body too large", "message": "request body too large" }),
                 clear_token: false,
+                retry_after: None,
             },
             BodyError::Malformed => Self::public("bad_request", "malformed request body"),
             BodyError::NotAnObject => {
@@ -153,6 +160,12 @@ impl WxError {
             CoreError::CodeRequestedTooOften | CoreError::RateLimited => {
                 Self::public(code, m::CODE_FREQUENTLY)
             }
+            CoreError::TooManyRequests(secs) => Self {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                body: json!({ "code": format!("system.{code}"), "msg": m::TOO_MANY_REQUESTS, "message": m::TOO_MANY_REQUESTS }),
+                clear_token: false,
+                retry_after: Some(secs),
+            },
             CoreError::EmailTaken => Self::public(code, m::EMAIL_TAKEN),
             CoreError::PhoneTaken => Self::public(code, m::PHONE_TAKEN),
             CoreError::UsernameTaken => Self::public(code, "username taken"),
@@ -182,6 +195,7 @@ impl WxError {
                     status: StatusCode::INTERNAL_SERVER_ERROR,
                     body: json!({ "code": "system.internal", "message": m::INTERNAL }),
                     clear_token: false,
+                    retry_after: None,
                 }
             }
         }
@@ -191,6 +205,11 @@ impl WxError {
 impl IntoResponse for WxError {
     fn into_response(self) -> Response {
         let body = Json(self.body);
+        if let Some(secs) = self.retry_after {
+            let mut res = (self.status, body).into_response();
+            crate::ops::set_retry_after(&mut res, secs);
+            return res;
+        }
         if self.clear_token {
             (
                 self.status,
