@@ -124,6 +124,19 @@ impl TestApp {
         // Cheap hashing keeps the suite fast; parameters are honoured whatever they are.
         config.core.password.hash.memory_kib = 1024;
         config.core.password.hash.iterations = 1;
+        // Every test talks from 127.0.0.1: per-IP limits would throttle the suite, so they
+        // are lifted here; the rate-limit tests set their own.
+        let lifted = tessera_core::config::Limit {
+            max: 1_000_000,
+            window_secs: 60,
+        };
+        config.core.rate_limits = tessera_core::config::RateLimitConfig {
+            sign_in: lifted,
+            register: lifted,
+            send_code: lifted,
+            reset: lifted,
+            refresh: lifted,
+        };
         config.mail.transport = MailTransportKind::Smtp;
         config.mail.smtp.host = "127.0.0.1".into();
         config.mail.smtp.port = Some(smtp.port());
@@ -303,9 +316,10 @@ macro_rules! on_both_engines {
 /// Cargo builds a package's binaries only for that package's own integration tests, so
 /// `cargo test -p tessera-e2e` alone does not build it. `scripts/test` (`cargo test
 /// --workspace`) does: `crates/server` is a workspace member whose integration tests use the
-/// binary. Panics with what to run when the binary is missing; prints a notice when it looks
-/// older than the `tessera` library this test was linked with (a stale binary).
+/// binary. Panics with what to run when the binary is missing; prints a notice when a source
+/// file of the server's crates changed after it was built (a stale binary).
 pub fn tessera_binary() -> std::path::PathBuf {
+    static STALE_NOTICE: std::sync::Once = std::sync::Once::new();
     let exe = std::env::current_exe().expect("test executable path");
     let deps = exe.parent().expect("deps directory");
     let profile_dir = deps.parent().expect("target profile directory");
@@ -317,28 +331,47 @@ pub fn tessera_binary() -> std::path::PathBuf {
             bin.display()
         );
     };
-    let newest_lib = std::fs::read_dir(deps)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            name.starts_with("libtessera-") && name.ends_with(".rlib")
-        })
-        .filter_map(|e| e.metadata().ok()?.modified().ok())
-        .max();
-    if let (Some(lib), Ok(built)) = (newest_lib, meta.modified()) {
-        if lib > built {
-            eprintln!(
-                "notice: {} is older than the tessera library in {}; if the server code \
-                 changed, run `cargo build -p tessera` so this test runs the current binary",
-                bin.display(),
-                deps.display()
-            );
+    // The sources the binary is built from; one edited after the build makes it stale.
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let newest_source = [
+        "server",
+        "core",
+        "api",
+        "store-sqlite",
+        "store-postgres",
+        "delivery",
+        "media",
+        "identity",
+    ]
+    .iter()
+    .flat_map(|c| ["src", "migrations", "Cargo.toml"].map(|part| crates.join(c).join(part)))
+    .filter_map(|path| newest_mtime(&path))
+    .max();
+    if let (Some(source), Ok(built)) = (newest_source, meta.modified()) {
+        if source > built {
+            STALE_NOTICE.call_once(|| {
+                eprintln!(
+                    "notice: {} is older than the server's sources; run `cargo build -p \
+                     tessera` so this test runs the current code",
+                    bin.display()
+                );
+            });
         }
     }
     bin
+}
+
+/// The modification time of a file, or the newest of the files under a directory.
+fn newest_mtime(path: &std::path::Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .flatten()
+        .filter_map(|e| newest_mtime(&e.path()))
+        .max()
 }
 
 /// A database and data directory for [`ServerProcess`]: a temp SQLite file, or a fresh
@@ -527,4 +560,15 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A client (no cookie jar) whose connections come from `ip`, e.g. `127.1.2.3`: on Linux
+/// the whole of 127.0.0.0/8 is the loopback interface, so a test can be many clients, each
+/// with its own address, as many users are (per-IP request limits then count each alone).
+pub fn client_from(ip: std::net::Ipv4Addr) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::V4(ip))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("http client")
 }

@@ -1510,3 +1510,103 @@ on_both_engines!(
     account_changes,
     hostile_requests,
 );
+
+/// The document's request bodies, sent literally (timestamps as strings or numbers,
+/// `language` missing in some), in the order a client would: each gets the documented
+/// success code and shape.
+async fn the_documents_examples_work_as_written(engine: Engine) {
+    let Some(app) =
+        TestApp::spawn_with(engine, |cfg| cfg.core.codes.resend_cooldown_secs = 0).await
+    else {
+        return;
+    };
+    seed(&app, ADMIN, ADMIN_EMAIL, ADMIN_PW, true).await;
+    let post = |token: Option<String>, body: &'static str| {
+        let url = app.url("/api");
+        async move {
+            let mut req = reqwest::Client::new()
+                .post(url)
+                .header("content-type", "application/json")
+                .body(body);
+            if let Some(t) = token {
+                req = req.header("X-Authorization-Token", format!("Bearer {t}"));
+            }
+            envelope(req.send().await.unwrap()).await
+        }
+    };
+    // 1. Sign up (the document's literal body).
+    let v = post(None, r#"{"module":"reg","param":"signup","args":{"uname":"user01","pass":"Francis1992","email":"vucongthanh92@example.com"},"language":"en","timestamp":"111111"}"#).await;
+    ok(&v, "100100");
+    assert_eq!(v["session"], json!({}));
+    let v = post(None, r#"{"module":"reg","param":"signup","args":{"uname":"user09","pass":"Francis1992","email":"vucongthanh92@gmail.com"},"language":"en","timestamp":"111111"}"#).await;
+    err(&v, "001402");
+    // 2. Resend the confirmation (language vi is echoed).
+    let v = post(None, r#"{"module":"reg","param":"resend-confirm","args":{"email":"vucongthanh92@example.com"},"language":"vi","timestamp":"123456789"}"#).await;
+    ok(&v, "100007");
+    assert_eq!(v["language"], "vi");
+    // 4. Sign in as the document's admin, with its (ignored) otp.
+    let v = post(None, r#"{"module":"auth","param":"signin","args":{"uname":"admin","pass":"IWremVw4LH","otp":"991805"},"language":"ru","timestamp":"123456789"}"#).await;
+    assert_eq!(v["success"], 1, "{v}");
+    assert_eq!(v["language"], "ru");
+    let token = v["answer"]["token"].as_str().unwrap().to_owned();
+    let refresh = v["answer"]["refresh_token"].as_str().unwrap().to_owned();
+    let v = post(None, r#"{"module":"auth","param":"signin","args":{"uname":"admin","pass":"wrong-Pass1"},"language":"ru","timestamp":"123456789"}"#).await;
+    err(&v, "001404");
+    // 5. Refresh (timestamp as a number).
+    let body = format!(
+        r#"{{"module":"auth","param":"refresh-session","args":{{"refresh-token":"{refresh}"}},"language":"en","timestamp":1614053290}}"#
+    );
+    let res = reqwest::Client::new()
+        .post(app.url("/api"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let v = envelope(res).await;
+    assert!(
+        v["answer"]["access-token"].is_string() && v["answer"]["refresh_token"].is_string(),
+        "{v}"
+    );
+    assert_eq!(v["session"]["is_admin"], 1);
+    let v = post(None, r#"{"module":"auth","param":"refresh-session","args":{"refresh-token":"Be0CZUzxeWUChLMkgG"},"language":"en","timestamp":1614053290}"#).await;
+    err(&v, "001416");
+    // 8. Change e-mail (no language: the default is answered).
+    let v = post(Some(token.clone()), r#"{ "module": "user", "param": "change-email", "args": { "email": "vucongthanh94@example.com" }, "timestamp": "123456789" }"#).await;
+    ok(&v, "100008");
+    assert_eq!(v["language"], "en");
+    // 15–25. Admin functions as written.
+    let v = post(Some(token.clone()), r#"{"module":"admin","param":"show-users","args":{"sort":"desc","filter":"","pagesize":10,"pageno":"1"},"language":"en","timestamp":"123456789"}"#).await;
+    assert_eq!(v["answer"]["data"].as_array().unwrap().len(), 2, "{v}");
+    let v = post(Some(token.clone()), r#"{"module":"admin","param":"add-user","args":{"uname":"user04","pass":"Francis@1992","email":"vucongthanh97@gmail.com","status":true},"language":"en","timestamp":"123456789"}"#).await;
+    ok(&v, "100100");
+    let v = post(Some(token.clone()), r#"{"module":"admin","param":"users-info","args":{"sort":"desc","filter":"","pagesize":10,"pageno":"1"},"language":"en","timestamp":"123456789"}"#).await;
+    assert_eq!(v["answer"]["data"][0]["username"], "user04", "{v}");
+    let v = post(Some(token.clone()), r#"{"module":"admin","param":"change-registration","args":{"status":true},"language":"en","timestamp":"123456789"}"#).await;
+    ok(&v, "100016");
+    let v = post(Some(token.clone()), r#"{"module":"admin","param":"switch-confirm-email","args":{"status":false},"language":"en","timestamp":"123456789"}"#).await;
+    ok(&v, "100016");
+    let v = post(Some(token.clone()), r#"{"module":"admin","param":"create-role","args":{"name":"role 1","permissions":[4,3,1,7,6],"status":false},"language":"en","timestamp":"123456789"}"#).await;
+    ok(&v, "100018");
+    let id = v["answer"]["id"].as_i64().unwrap();
+    let body: &'static str = Box::leak(format!(r#"{{"module":"admin","param":"modify-role","args":{{"id":{id},"name":"role 2 updated","permissions":[1,2,4],"status":true}},"language":"en","timestamp":"123456789"}}"#).into_boxed_str());
+    ok(&post(Some(token.clone()), body).await, "100018");
+    let body: &'static str = Box::leak(format!(r#"{{"module":"admin","param":"modify-role","args":{{"id":{id}}},"language":"en","timestamp":"123456789"}}"#).into_boxed_str());
+    ok(&post(Some(token.clone()), body).await, "100021");
+    let v = post(Some(token.clone()), r#"{"module":"admin","param":"show-module","args":{"module":"admin"},"language":"en","timestamp":"123456789"}"#).await;
+    assert_eq!(v["answer"]["data"]["name"], "Module Admin");
+    assert_eq!(v["answer"]["data"]["description"], "This is a module");
+    // 26. Status, no token.
+    let v = get(&app, None, "/api/general/status/en").await;
+    assert_eq!(v["answer"]["data"]["App"]["app-name"], "Ugene");
+    assert_eq!(v["session"], json!({}));
+    // 9. Change password, then 6. restore without a language.
+    let v = post(Some(token.clone()), r#"{"module":"user","param":"change-pwd","args":{"current-pwd":"IWremVw4LH","new-pwd":"Francis1992"},"language":"chi","timestamp":"123456789"}"#).await;
+    ok(&v, "100009");
+    assert_eq!(v["language"], "chi");
+    let v = post(None, r#"{"module":"auth","param":"restore-pwd","args":{"uname":"admin"},"timestamp":"123456789"}"#).await;
+    ok(&v, "100003");
+    app.stop().await;
+}
+
+on_both_engines!(the_documents_examples_work_as_written);
