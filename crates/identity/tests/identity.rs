@@ -842,3 +842,32 @@ async fn built_providers_work_end_to_end() {
         .unwrap();
     assert_eq!(google.email, facebook.email);
 }
+
+/// Algorithm confusion (ASVS V9.1.2): a token that names HS256 (signed with a secret an
+/// attacker chose, e.g. the public key's bytes) or `none` is refused before any key is
+/// looked up, however valid its claims.
+#[tokio::test]
+async fn google_refuses_tokens_not_signed_with_rs256() {
+    let fake = FakeIdentityProvider::start();
+    let provider = google(&fake);
+    let claims = FakeIdentityProvider::google_claims(WEB_ID, "1", "a@example.com");
+    let good = fake.google_id_token(&claims);
+    let kid = jsonwebtoken::decode_header(&good).unwrap().kid;
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.kid = kid;
+    let hs256 = jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(b"public key bytes"),
+    )
+    .unwrap();
+    let message = assert_invalid(provider.verify_token(ClientType::Web, &hs256).await);
+    assert!(message.contains("RS256"), "{message}");
+    // `alg: none`, no signature: the header is swapped on the good token.
+    let payload = good.split('.').nth(1).unwrap();
+    let none_header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"; // {"alg":"none","typ":"JWT"}
+    let unsigned = format!("{none_header}.{payload}.");
+    assert_invalid(provider.verify_token(ClientType::Web, &unsigned).await);
+    // The untouched token is accepted, so the refusals are about the algorithm.
+    assert!(provider.verify_token(ClientType::Web, &good).await.is_ok());
+}

@@ -487,3 +487,47 @@ async fn a_link_mailed_before_a_change_of_address_does_not_confirm_the_new_one()
         "victim@example.com was confirmed by a link mailed to mine@example.com"
     );
 }
+
+/// ASVS V6.4.3: a password reset does not remove the second factor: after it, the new
+/// password alone still only gets a pending sign-in.
+#[tokio::test]
+async fn a_reset_keeps_the_second_factor() {
+    let h = harness();
+    let u = francis(&h).await;
+    let s = sign_in(&h, "francis", PW).await.unwrap();
+    let on = h
+        .core
+        .toggle_email_otp(s.auth(), &test_ctx())
+        .await
+        .unwrap();
+    assert!(on.email_otp);
+    request(&h, "francis", false).await.unwrap();
+    let t = token(
+        &links(&h, "francis@example.com", "password_reset_link")[0],
+        RESET,
+    );
+    h.core
+        .reset_password_generated(&t, &test_ctx())
+        .await
+        .unwrap();
+    let generated = links(&h, "francis@example.com", "generated_password")[0].params["password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(h.core.user(u.id).await.unwrap().email_otp, "still on");
+    let again = h
+        .core
+        .sign_in_login_name(
+            "francis",
+            &Password::new(generated),
+            None,
+            &test_ctx(),
+            SessionOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(again, PasswordSignIn::OtpSent(_)),
+        "the new password alone is not enough"
+    );
+}

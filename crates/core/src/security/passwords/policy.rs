@@ -83,4 +83,22 @@ mod tests {
         assert!(p.check(&Password::new("tessera-horse-battery")).is_ok());
         assert!(p.check(&Password::new("")).is_err());
     }
+
+    /// ASVS V6.2.9: passwords of at least 64 characters are accepted (here up to the
+    /// configured 128), and any character may be used, spaces and Unicode included.
+    #[test]
+    fn long_and_unicode_passwords_are_accepted() {
+        let p = PasswordPolicy::new(PasswordConfig::default());
+        assert!(PasswordConfig::default().max_length >= 64);
+        let sixty_four: String = "correct horse battery staple "
+            .repeat(3)
+            .chars()
+            .take(64)
+            .collect();
+        assert!(p.check(&Password::new(sixty_four)).is_ok());
+        assert!(p.check(&Password::new("ü".repeat(128))).is_ok());
+        assert!(p
+            .check(&Password::new("пароль с пробелами 🐎 и символами"))
+            .is_ok());
+    }
 }
