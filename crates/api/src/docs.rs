@@ -1,6 +1,6 @@
 //! OpenAPI documents of every dialect and a vendored Swagger UI at `/docs`: weplanx at
-//! [`WEPLANX_JSON`], clumsy-tools at [`CLUMSY_JSON`], SSPanel at [`SSPANEL_JSON`] (the UI
-//! offers all three).
+//! [`WEPLANX_JSON`], clumsy-tools at [`CLUMSY_JSON`], SSPanel at [`SSPANEL_JSON`], Ugene at
+//! [`UGENE_JSON`] (the UI offers all four).
 //!
 //! The Swagger UI assets are compiled in from the `utoipa-swagger-ui-vendored` crate (the
 //! `vendored` feature of `utoipa-swagger-ui`): its build script takes that bundled zip and
@@ -13,7 +13,7 @@
 use axum::Router;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::dialects::{clumsy, sspanel, weplanx};
+use crate::dialects::{clumsy, sspanel, ugene, weplanx};
 use crate::AppState;
 
 /// Where the weplanx document is served.
@@ -24,6 +24,9 @@ pub const CLUMSY_JSON: &str = "/openapi/clumsy.json";
 
 /// Where the SSPanel document is served.
 pub const SSPANEL_JSON: &str = "/openapi/sspanel.json";
+
+/// Where the Ugene document is served.
+pub const UGENE_JSON: &str = "/openapi/ugene.json";
 
 /// Where the Swagger UI is served (`/docs` redirects to `/docs/`).
 pub const UI_PATH: &str = "/docs";
@@ -39,6 +42,7 @@ fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .url(WEPLANX_JSON, weplanx::openapi::document())
         .url(CLUMSY_JSON, clumsy::openapi::document())
         .url(SSPANEL_JSON, sspanel::openapi::document())
+        .url(UGENE_JSON, ugene::openapi::document())
         .into()
 }
 
@@ -427,6 +431,147 @@ mod tests {
         }
     }
 
+    #[test]
+    fn ugene_snapshot_is_current() {
+        check_snapshot("ugene.json", &ugene::openapi::document());
+    }
+
+    /// Every (method, path) of `dialects::ugene::router` (mod.rs), in OpenAPI path syntax,
+    /// in the order of mod.rs. Keep in step with mod.rs by hand.
+    const UGENE_ROUTES: &[(&str, &str)] = &[
+        ("post", "/api"),
+        ("put", "/api"),
+        ("get", "/api/{module}/{param}/{lang}"),
+        ("get", "/api/{module}/{param}"),
+        ("get", "/download/file/{id}"),
+        ("get", "/image/user/avatar/{uid}"),
+        ("get", "/image/user/avatar"),
+    ];
+
+    #[test]
+    fn ugene_document_covers_every_route_and_nothing_else() {
+        let doc = serde_json::to_value(ugene::openapi::document()).unwrap();
+        assert_covers_exactly(&doc, UGENE_ROUTES);
+    }
+
+    fn enum_strings(schema: &Value) -> Vec<String> {
+        schema["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The `error` enum is exactly the catalogue's error codes and the `answer.message`
+    /// enum exactly its message codes (`1xxxxx`): together, every code of
+    /// `codes::CATALOGUE` and nothing else, each in the place the envelope carries it.
+    #[test]
+    fn ugene_code_enums_are_the_catalogue() {
+        use crate::dialects::ugene::codes::CATALOGUE;
+
+        let doc = serde_json::to_value(ugene::openapi::document()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["Envelope"]["properties"]["error"]["$ref"],
+            "#/components/schemas/ErrorCode"
+        );
+        assert_eq!(
+            schemas["Answer"]["properties"]["message"]["$ref"],
+            "#/components/schemas/MessageCode"
+        );
+        let errors = enum_strings(&schemas["ErrorCode"]);
+        let messages = enum_strings(&schemas["MessageCode"]);
+        let catalogue: Vec<&str> = CATALOGUE.iter().map(|(code, _, _)| *code).collect();
+        for code in &catalogue {
+            let listed = if code.starts_with('1') {
+                &messages
+            } else {
+                &errors
+            };
+            assert!(
+                listed.iter().any(|c| c == code),
+                "{code} is in the catalogue but not in its enum"
+            );
+        }
+        for code in errors.iter().chain(&messages) {
+            assert!(
+                catalogue.contains(&code.as_str()),
+                "{code} is in an enum but not in the catalogue"
+            );
+        }
+        assert_eq!(errors.len() + messages.len(), catalogue.len(), "duplicates");
+        assert!(errors.iter().all(|c| !c.starts_with('1')));
+        assert!(messages.iter().all(|c| c.starts_with('1')));
+        let table = doc["info"]["description"].as_str().unwrap();
+        for (code, meaning, _) in CATALOGUE {
+            assert!(
+                table.contains(&format!("| `{code}` | {meaning} |")),
+                "{code}"
+            );
+        }
+    }
+
+    /// Every answer is the JSON envelope with HTTP 200 (or 500 for a fault); downloads and
+    /// avatars may also be bytes; the token is a header API key, required where no
+    /// function works without it.
+    #[test]
+    fn ugene_documents_the_envelope_bodies_and_the_token() {
+        let doc = serde_json::to_value(ugene::openapi::document()).unwrap();
+        assert_eq!(
+            doc["components"]["securitySchemes"]["token"],
+            serde_json::json!({
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Authorization-Token",
+                "description": doc["components"]["securitySchemes"]["token"]["description"],
+            })
+        );
+        for (method, path) in UGENE_ROUTES {
+            let op = &doc["paths"][*path][*method];
+            assert_eq!(
+                keys(&op["responses"]),
+                vec!["200".to_owned(), "500".to_owned()],
+                "{method} {path}"
+            );
+            for status in ["200", "500"] {
+                let schema = &op["responses"][status]["content"]["application/json"]["schema"];
+                assert_eq!(
+                    schema["$ref"], "#/components/schemas/Envelope",
+                    "{method} {path} {status}"
+                );
+            }
+            let media = keys(&op["responses"]["200"]["content"]);
+            let expected: &[&str] = match *path {
+                "/download/file/{id}" => &["*/*", "application/json"],
+                "/image/user/avatar/{uid}" | "/image/user/avatar" => {
+                    &["application/json", "image/png"]
+                }
+                _ => &["application/json"],
+            };
+            let mut media_sorted = media.clone();
+            media_sorted.sort();
+            assert_eq!(media_sorted, expected, "{method} {path}");
+            let open = *method != "put" && path.starts_with("/api");
+            let security = if open {
+                serde_json::json!([{}, {"token": []}])
+            } else {
+                serde_json::json!([{"token": []}])
+            };
+            assert_eq!(op["security"], security, "{method} {path}");
+        }
+        let post = &doc["paths"]["/api"]["post"]["requestBody"]["content"];
+        assert_eq!(
+            post["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Call"
+        );
+        let put = &doc["paths"]["/api"]["put"]["requestBody"]["content"];
+        assert_eq!(
+            put["multipart/form-data"]["schema"]["$ref"],
+            "#/components/schemas/UploadForm"
+        );
+    }
+
     fn keys(v: &Value) -> Vec<String> {
         v.as_object().unwrap().keys().cloned().collect()
     }
@@ -469,6 +614,14 @@ mod tests {
             serde_json::to_value(sspanel::openapi::document()).unwrap()
         );
 
+        let (status, _, body) = get(UGENE_JSON).await;
+        assert_eq!(status, StatusCode::OK);
+        let served: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            served,
+            serde_json::to_value(ugene::openapi::document()).unwrap()
+        );
+
         let (status, headers, _) = get(UI_PATH).await;
         assert!(status.is_redirection(), "{status}");
         assert_eq!(headers["location"], "/docs/");
@@ -484,5 +637,6 @@ mod tests {
         assert!(js.contains(WEPLANX_JSON), "{js}");
         assert!(js.contains(CLUMSY_JSON), "{js}");
         assert!(js.contains(SSPANEL_JSON), "{js}");
+        assert!(js.contains(UGENE_JSON), "{js}");
     }
 }

@@ -639,6 +639,17 @@ async fn admin_roles_and_permissions(engine: Engine) {
         c::FORBIDDEN,
     );
 
+    // A malformed modify-role is refused; it never reads as "only an id" (a delete).
+    for args in [
+        json!({ "id": role, "name": 5 }),
+        json!({ "id": role, "status": "yes" }),
+        json!({ "id": role, "permissions": "1" }),
+    ] {
+        err(
+            &call(&app, Some(&admin), "admin", "modify-role", args).await,
+            c::ROLE_INVALID,
+        );
+    }
     let user02 = uid_of(&app, "vucongthanh95@gmail.com").await;
     ok(
         &call(

@@ -289,13 +289,9 @@ pub async fn create_role(call: &Call) -> Out {
 /// `admin/modify-role {id, name, permissions, status}`; `{id}` alone deletes the role
 /// (the document's delete example uses this `param`).
 pub async fn modify_role(call: &Call) -> Out {
-    let only_id = call.args.opt_str("name").ok().flatten().is_none()
-        && call
-            .args
-            .int_list("permissions")
-            .map(|p| p.is_empty())
-            .unwrap_or(false)
-        && call.args.opt_bool("status").ok().flatten().is_none();
+    let only_id = !["name", "permissions", "status"]
+        .iter()
+        .any(|k| call.args.has(k));
     if only_id {
         return delete_role(call).await;
     }

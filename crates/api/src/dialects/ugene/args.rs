@@ -26,6 +26,12 @@ impl Args {
         self.0.get(name).filter(|v| !v.is_null())
     }
 
+    /// Whether the argument was sent (not null), whatever its shape: a malformed value must
+    /// not read as "absent".
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
     /// An optional string.
     pub fn opt_str(&self, name: &str) -> ArgResult<Option<String>> {
         match self.get(name) {

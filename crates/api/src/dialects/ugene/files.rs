@@ -6,7 +6,7 @@ use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use serde_json::json;
 use tessera_core::domain::UserId;
 use tessera_core::error::CoreError;
 use tessera_core::services::Download;
@@ -246,21 +246,18 @@ pub async fn avatar_of(
     headers: HeaderMap,
     Path(uid): Path<String>,
 ) -> Response {
-    let Some(owner) = UserId::parse(uid.trim()) else {
-        let now = st.core.now().unix_timestamp();
-        let lang = st.config.ugene.default_language.clone();
-        return render(
-            Out::error(codes::FILE_NOT_FOUND),
-            &lang,
-            Value::Object(Default::default()),
-            now,
-        );
-    };
+    let owner = UserId::parse(uid.trim());
     let core = st.core.clone();
     fetch(
         &st,
         &headers,
-        |auth| async move { core.avatar(auth, Some(owner)).await },
+        |auth| async move {
+            match owner {
+                Some(owner) => core.avatar(auth, Some(owner)).await,
+                // Checked after the caller, so an anonymous caller learns nothing.
+                None => Err(CoreError::NotFound),
+            }
+        },
         false,
     )
     .await

@@ -23,6 +23,7 @@ use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use super::codes;
+use super::envelope::MODULES;
 
 /// Name of the token security scheme.
 pub const TOKEN_SCHEME: &str = "token";
@@ -73,6 +74,8 @@ pub enum ArgType {
     Int,
     /// An array of at most 64 integers.
     IntList,
+    /// One of these strings.
+    Choice(&'static [&'static str]),
 }
 
 /// One argument of a function.
@@ -128,7 +131,7 @@ const fn function(
     }
 }
 
-use ArgType::{Bool, Int, IntList, Str};
+use ArgType::{Bool, Choice, Int, IntList, Str};
 
 const NEW_ACCOUNT: [Arg; 3] = [
     arg("uname", Str, true, "Username (unique)."),
@@ -145,23 +148,29 @@ const NEW_ACCOUNT: [Arg; 3] = [
 const LISTING: &[Arg] = &[
     arg(
         "sort",
-        Str,
+        Choice(&["asc", "desc"]),
         false,
-        "`asc` (default) or `desc`, by creation time.",
+        "By creation time, `asc` (default) or `desc` (any case).",
     ),
     arg(
         "filter",
         Str,
         false,
-        "Only accounts whose username or e-mail contains this.",
+        "Only accounts whose e-mail or username starts with this (case-insensitive; at most \
+         254 characters).",
     ),
     arg(
         "pagesize",
         Int,
         false,
-        "Rows per page, 1 to 100 (default 10).",
+        "Rows per page, 1 to 100 (default 10; 0 too).",
     ),
-    arg("pageno", Int, false, "Page number from 1 (default 1)."),
+    arg(
+        "pageno",
+        Int,
+        false,
+        "Page number, 1 to 1000000 (default 1).",
+    ),
 ];
 
 const ROLE_FIELDS: [Arg; 3] = [
@@ -406,7 +415,12 @@ pub const FUNCTIONS: &[Function] = &[
          deletes the role, as `delete-role` (`message` `100021`).",
         &[
             arg("id", Int, true, "The role's `id`."),
-            ROLE_FIELDS[0],
+            arg(
+                "name",
+                Str,
+                false,
+                "Role name (unique, case-insensitively); required unless `id` comes alone.",
+            ),
             ROLE_FIELDS[1],
             ROLE_FIELDS[2],
         ],
@@ -449,7 +463,7 @@ pub const FUNCTIONS: &[Function] = &[
                 "uid",
                 Str,
                 false,
-                "Only events by or about this account (an unknown form: `001415`).",
+                "Only events by or about this account (not a valid `uid`: `001415`).",
             ),
             arg(
                 "limit",
@@ -472,12 +486,7 @@ pub const FUNCTIONS: &[Function] = &[
         "show-module",
         false,
         "Describe a module: `data` is a `ModuleInfo`; an unknown module is `002000`.",
-        &[arg(
-            "module",
-            Str,
-            true,
-            "`reg`, `auth`, `user`, `admin`, `gdpr` or `general`.",
-        )],
+        &[arg("module", Choice(&MODULES), true, "The module.")],
     ),
     function(
         "general",
@@ -556,20 +565,21 @@ fn description() -> String {
 the read-style ones are also `GET /api/{module}/{param}/{lang}` (or without `{lang}`: the \
 default language) with their arguments in the query string. Uploads are a multipart \
 `PUT /api`. `timestamp` is ignored. Numbers and booleans in `args` may also be sent as \
-strings (`\"1\"`, `\"true\"`, `1`/`0` for booleans); a string argument longer than 4096 \
+strings (`\"1\"`, `\"true\"`), booleans also as `1`/`0`; a string argument longer than 4096 \
 characters, or a wrong shape, is `001400`. Unknown `args` keys are ignored.\n\n\
 **Answers.** Every answer is **HTTP 200** `application/json` with the `Envelope` \
 `{success, answer|error, timestamp, language, session}`: `success` 1 with `answer` (`{message}` \
 for actions, `{data}` for queries), or 0 with `error`, a code of the table below. Only a \
 server fault is HTTP 500, with the same envelope and `error` `002005` (the cause is in the \
 server log). `timestamp` is the server's unix time; `language` echoes the request's \
-(`language` of the body, the `{lang}` segment, else the default) when it is 1 to 16 \
-letters, digits, `-` or `_`. `session` is `{}` without a valid token, else \
+(`language` of the body or upload form, the `{lang}` segment, else the default) when it \
+is 1 to 16 letters, digits, `-` or `_`. `session` is `{}` without a valid token, else \
 `{completed, is_admin, session_exp, uid}`; `session_exp` slides with every call. Downloads \
 and avatars answer the raw bytes on success and the envelope otherwise.\n\n\
 **Authentication.** `X-Authorization-Token: Bearer <token>` with the `token` of \
 `auth/signin` (the `access-token` of `auth/refresh-session`). A pending token (two-factor \
-code awaited) opens only `user/resend-otp`; everything else answers `004005`.\n\n\
+code awaited) opens only `user/resend-otp` (and a new `auth/signin` with the `otp`); every \
+other function that needs a token answers `004005`.\n\n\
 **Codes.** `1xxxxx` are `answer.message` (`MessageCode`), the others `error` (`ErrorCode`). \
 Codes marked (Tessera) are not in the original document.\n\n\
 | code | meaning | where |\n| --- | --- | --- |\n",
@@ -584,8 +594,9 @@ Codes marked (Tessera) are not in the original document.\n\n\
     text
 }
 
-/// Adds the token security scheme, the generated info description and the components
-/// that no operation names directly.
+/// Adds the token security scheme, the generated info description and every component,
+/// and drops the schema of binary content (`Binary`, a placeholder the operations name):
+/// OpenAPI 3.1 describes raw bytes by a media type without a schema.
 struct Extras;
 
 impl Modify for Extras {
@@ -603,6 +614,21 @@ impl Modify for Extras {
         );
         for (name, schema) in model::components() {
             components.schemas.insert(name, schema);
+        }
+        components.schemas.remove("Binary");
+        for item in openapi.paths.paths.values_mut() {
+            let Some(op) = item.get.as_mut() else {
+                continue;
+            };
+            for response in op.responses.responses.values_mut() {
+                if let RefOr::T(response) = response {
+                    for (media, content) in response.content.iter_mut() {
+                        if media != "application/json" {
+                            content.schema = None;
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -689,7 +715,8 @@ pub mod model {
         UploadForm => upload_form
     }
     component! {
-        /// Raw bytes (downloads, avatars).
+        /// Raw bytes (downloads, avatars): a placeholder for the operations, replaced by no
+        /// schema at all, as OpenAPI 3.1 describes binary content.
         Binary => binary
     }
 
@@ -1112,6 +1139,9 @@ pub mod model {
             ArgType::IntList => list(integer("An id."), a.description)
                 .max_items(Some(64))
                 .into(),
+            ArgType::Choice(values) => string(a.description)
+                .enum_values(Some(values.iter().copied()))
+                .into(),
         }
     }
 
@@ -1235,7 +1265,6 @@ pub mod model {
             ("PersonalData".into(), personal_data()),
             ("Call".into(), call()),
             ("UploadForm".into(), upload_form()),
-            ("Binary".into(), binary()),
         ];
         for f in FUNCTIONS {
             all.push((call_schema_name(f), function_schema(f)));
@@ -1251,15 +1280,20 @@ mod ops {
 
     /// Call a function
     ///
-    /// Every function of every module; the read-style ones are also `GET`. Functions that
-    /// need a signed-in account answer `004004` without a valid token (the admin listings
-    /// `003012`, the others as their schema says).
+    /// Every function of every module; the read-style ones are also `GET`. Without a valid
+    /// token, a function that needs one answers `004004`, except `admin/show-users` and
+    /// `admin/users-info` (`003012`), `admin/change-admin` and `gdpr/forget-me` (`003014`),
+    /// `admin/change-registration` and `admin/switch-confirm-email` (`003007`). The `admin`
+    /// functions are for administrators, and for holders of an enabled role that grants
+    /// them (else `003003`).
     #[utoipa::path(
         post, path = "/api", tag = "api", operation_id = "call",
         security((), ("token" = [])),
         request_body(description = "The call.", content((Call = "application/json"))),
         responses(
-            (status = 200, description = "The envelope: `success` 1 with `answer`, or 0 with `error`.", body = Envelope),
+            (status = 200, description = "The envelope: `success` 1 with `answer`, or 0 with `error`.", body = Envelope,
+                headers(("Retry-After" = i64, description = "Only with `001408` from a per-IP request limit \
+                    (sign-in, registration, mailing, reset, refresh): seconds to wait."))),
             (status = 500, description = "Server fault: `error` `002005`.", body = Envelope),
         )
     )]
@@ -1301,7 +1335,9 @@ mod ops {
                 description = "`user/logout`: any non-blank value signs out everywhere."),
         ),
         responses(
-            (status = 200, description = "The envelope: `success` 1 with `answer`, or 0 with `error`.", body = Envelope),
+            (status = 200, description = "The envelope: `success` 1 with `answer`, or 0 with `error`.", body = Envelope,
+                headers(("Retry-After" = i64, description = "Only with `001408` from a per-IP request limit \
+                    (sign-in, registration, mailing, reset, refresh): seconds to wait."))),
             (status = 500, description = "Server fault: `error` `002005`.", body = Envelope),
         )
     )]
@@ -1322,7 +1358,9 @@ mod ops {
                 description = "`user/logout`: any non-blank value signs out everywhere."),
         ),
         responses(
-            (status = 200, description = "The envelope: `success` 1 with `answer`, or 0 with `error`.", body = Envelope),
+            (status = 200, description = "The envelope: `success` 1 with `answer`, or 0 with `error`.", body = Envelope,
+                headers(("Retry-After" = i64, description = "Only with `001408` from a per-IP request limit \
+                    (sign-in, registration, mailing, reset, refresh): seconds to wait."))),
             (status = 500, description = "Server fault: `error` `002005`.", body = Envelope),
         )
     )]

@@ -86,6 +86,7 @@ that `GET /` set, together with the `XSRF-SALT` cookie; otherwise the answer is 
         model::BodyTooLarge,
         model::Unauthorized,
         model::InternalError,
+        model::TooManyRequests,
         model::LoginBody,
         model::SmsLoginBody,
         model::TotpLoginBody,
@@ -205,6 +206,13 @@ pub mod model {
         string_enum(
             &["system.body_too_large"],
             "Always `system.body_too_large`.",
+        )
+    }
+
+    fn too_many_requests_code() -> utoipa::openapi::schema::Object {
+        string_enum(
+            &["system.too_many_requests"],
+            "Always `system.too_many_requests`.",
         )
     }
 
@@ -561,6 +569,19 @@ pub mod model {
         pub message: String,
     }
 
+    /// Too many requests of this kind from this client (429, Tessera's per-IP limits); the
+    /// `Retry-After` header gives the seconds to wait.
+    #[derive(ToSchema)]
+    pub struct TooManyRequests {
+        /// Always `system.too_many_requests`.
+        #[schema(schema_with = too_many_requests_code)]
+        pub code: String,
+        /// Human-readable text.
+        pub msg: String,
+        /// The same text.
+        pub message: String,
+    }
+
     /// A server fault (500); details are only logged.
     #[derive(ToSchema)]
     pub struct InternalError {
@@ -724,6 +745,8 @@ mod ops {
                 headers(("Set-Cookie" = String, description = "`TOKEN` (HttpOnly, SameSite=Lax)."))),
             (status = 400, description = "Wrong credentials, locked or blocked account, invalid input, or CSRF refusal.", body = ClientErrorOrCsrf),
             (status = 413, description = "Body too large.", body = BodyTooLarge),
+            (status = 429, description = "Too many requests from this client (per-IP limit); `Retry-After` says when to retry.", body = TooManyRequests,
+                headers(("Retry-After" = i64, description = "Seconds to wait."))),
             (status = 500, description = "Server fault.", body = InternalError),
         )
     )]
@@ -736,6 +759,8 @@ mod ops {
         responses(
             (status = 204, description = "Code sent (the same answer when no account has this phone)."),
             (status = 400, description = "Missing phone, requested too often, or invalid input.", body = ClientError),
+            (status = 429, description = "Too many requests from this client (per-IP limit); `Retry-After` says when to retry.", body = TooManyRequests,
+                headers(("Retry-After" = i64, description = "Seconds to wait."))),
             (status = 500, description = "Server fault.", body = InternalError),
         )
     )]
@@ -753,6 +778,8 @@ mod ops {
                 headers(("Set-Cookie" = String, description = "`TOKEN` (HttpOnly, SameSite=Lax)."))),
             (status = 400, description = "Wrong or expired code, invalid input, or CSRF refusal.", body = ClientErrorOrCsrf),
             (status = 413, description = "Body too large.", body = BodyTooLarge),
+            (status = 429, description = "Too many requests from this client (per-IP limit); `Retry-After` says when to retry.", body = TooManyRequests,
+                headers(("Retry-After" = i64, description = "Seconds to wait."))),
             (status = 500, description = "Server fault.", body = InternalError),
         )
     )]
@@ -772,6 +799,8 @@ mod ops {
                 headers(("Set-Cookie" = String, description = "`TOKEN` (HttpOnly, SameSite=Lax)."))),
             (status = 400, description = "Wrong code, no TOTP bound, invalid input, or CSRF refusal.", body = ClientErrorOrCsrf),
             (status = 413, description = "Body too large.", body = BodyTooLarge),
+            (status = 429, description = "Too many requests from this client (per-IP limit); `Retry-After` says when to retry.", body = TooManyRequests,
+                headers(("Retry-After" = i64, description = "Seconds to wait."))),
             (status = 500, description = "Server fault.", body = InternalError),
         )
     )]
@@ -784,6 +813,8 @@ mod ops {
         responses(
             (status = 204, description = "Code e-mailed (the same answer for unknown addresses)."),
             (status = 400, description = "Missing e-mail, requested too often, or invalid input.", body = ClientError),
+            (status = 429, description = "Too many requests from this client (per-IP limit); `Retry-After` says when to retry.", body = TooManyRequests,
+                headers(("Retry-After" = i64, description = "Seconds to wait."))),
             (status = 500, description = "Server fault.", body = InternalError),
         )
     )]
@@ -802,6 +833,8 @@ mod ops {
             (status = 204, description = "Password changed."),
             (status = 400, description = "Wrong or expired code, weak password, invalid input, or CSRF refusal.", body = ClientErrorOrCsrf),
             (status = 413, description = "Body too large.", body = BodyTooLarge),
+            (status = 429, description = "Too many requests from this client (per-IP limit); `Retry-After` says when to retry.", body = TooManyRequests,
+                headers(("Retry-After" = i64, description = "Seconds to wait."))),
             (status = 500, description = "Server fault.", body = InternalError),
         )
     )]
@@ -939,6 +972,8 @@ mod ops {
             (status = 400, description = "Missing phone, phone taken, requested too often, or invalid input.", body = ClientError),
             (status = 401, description = "No live session.", body = Unauthorized,
                 headers(("Set-Cookie" = String, description = "Clears `TOKEN` when an invalid one was sent."))),
+            (status = 429, description = "Too many requests from this client (per-IP limit); `Retry-After` says when to retry.", body = TooManyRequests,
+                headers(("Retry-After" = i64, description = "Seconds to wait."))),
             (status = 500, description = "Server fault.", body = InternalError),
         )
     )]
