@@ -188,32 +188,8 @@ impl Core {
     ) -> CoreResult<()> {
         self.limit_ip(super::rate_limits::Action::Reset, ctx)
             .await?;
-        if token.len() != 64 || !token.is_ascii() {
-            return Err(CoreError::CodeInvalid);
-        }
-        let (uid, secret) = token.split_at(32);
-        let user_id = crate::domain::UserId::parse(uid).ok_or(CoreError::CodeInvalid)?;
-        let user = self
-            .inner
-            .store
-            .user_by_id(user_id)
-            .await?
-            .filter(|u| u.status == UserStatus::Active)
-            .ok_or(CoreError::CodeInvalid)?;
+        let (user, live, key) = self.check_reset_link(token).await?;
         self.inner.policy.check(new_password)?;
-        let key = account_key(user.id);
-        self.ensure_not_locked(&key).await?;
-        let live = match self
-            .check_code(CodePurpose::PasswordResetLink, uid, secret)
-            .await
-        {
-            Ok(live) => live,
-            Err(e @ (CoreError::CodeInvalid | CoreError::CodeExpired)) => {
-                self.record_failure(&key).await?;
-                return Err(e);
-            }
-            Err(e) => return Err(e),
-        };
         self.complete_reset(&user, &live, new_password, &key, "link", ctx)
             .await
     }
@@ -319,6 +295,43 @@ impl Core {
     }
 }
 
+impl Core {
+    /// The account and live code a reset link token names, checked without spending it:
+    /// the link must be well-formed, its account usable and not locked, its secret right
+    /// and unexpired. A wrong or expired secret counts against the account's lockout.
+    /// Returns the lockout key too, for the completion to clear.
+    async fn check_reset_link(
+        &self,
+        token: &str,
+    ) -> CoreResult<(crate::domain::User, crate::domain::OneTimeCode, String)> {
+        if token.len() != 64 || !token.is_ascii() {
+            return Err(CoreError::CodeInvalid);
+        }
+        let (uid, secret) = token.split_at(32);
+        let user_id = crate::domain::UserId::parse(uid).ok_or(CoreError::CodeInvalid)?;
+        let user = self
+            .inner
+            .store
+            .user_by_id(user_id)
+            .await?
+            .filter(crate::domain::User::is_usable)
+            .ok_or(CoreError::CodeInvalid)?;
+        let key = account_key(user.id);
+        self.ensure_not_locked(&key).await?;
+        match self
+            .check_code(CodePurpose::PasswordResetLink, uid, secret)
+            .await
+        {
+            Ok(live) => Ok((user, live, key)),
+            Err(e @ (CoreError::CodeInvalid | CoreError::CodeExpired)) => {
+                self.record_failure(&key).await?;
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// Length of a password the server generates (62 symbols: about 95 bits).
 const GENERATED_PASSWORD_LEN: usize = 16;
 
@@ -377,30 +390,7 @@ impl Core {
     ) -> CoreResult<()> {
         self.limit_ip(super::rate_limits::Action::Reset, ctx)
             .await?;
-        if token.len() != 64 || !token.is_ascii() {
-            return Err(CoreError::CodeInvalid);
-        }
-        let (uid, secret) = token.split_at(32);
-        let user_id = crate::domain::UserId::parse(uid).ok_or(CoreError::CodeInvalid)?;
-        let user = self
-            .inner
-            .store
-            .user_by_id(user_id)
-            .await?
-            .filter(crate::domain::User::is_usable)
-            .ok_or(CoreError::CodeInvalid)?;
-        let key = account_key(user.id);
-        let live = match self
-            .check_code(CodePurpose::PasswordResetLink, uid, secret)
-            .await
-        {
-            Ok(live) => live,
-            Err(e @ (CoreError::CodeInvalid | CoreError::CodeExpired)) => {
-                self.record_failure(&key).await?;
-                return Err(e);
-            }
-            Err(e) => return Err(e),
-        };
+        let (user, live, key) = self.check_reset_link(token).await?;
         let generated = generate_password();
         let notice = messages::mail_generated_password(user.email.as_str(), &generated, self.now());
         let password = Password::new(generated);
