@@ -201,4 +201,51 @@ mod tests {
             "not before"
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any ids, any issue time and any lifetime of at least a minute: the token
+            /// verifies to the same subject while it lives, and not once it has expired.
+            #[test]
+            fn issue_then_verify_round_trips(
+                user in any::<u128>(),
+                session in any::<u128>(),
+                at in 0i64..4_000_000_000,
+                life in 60i64..10_000_000,
+            ) {
+                let (u, s) = (UserId(uuid::Uuid::from_u128(user)), SessionId(uuid::Uuid::from_u128(session)));
+                let now = OffsetDateTime::from_unix_timestamp(at).unwrap();
+                let t = codec().issue(u, s, now, life).unwrap();
+                prop_assert_eq!(
+                    codec().verify(&t, now).unwrap(),
+                    TokenSubject { user_id: u, session_id: s }
+                );
+                let after = now + time::Duration::seconds(life + LEEWAY_SECS);
+                prop_assert!(codec().verify(&t, after).is_err());
+            }
+
+            /// Changing any one character of a token makes it fail (or, where base64url
+            /// has slack in its last character, still name the same subject): never another.
+            #[test]
+            fn a_changed_character_never_names_someone_else(
+                pos in any::<prop::sample::Index>(),
+                with in prop::sample::select(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.".to_vec()),
+            ) {
+                let (u, s) = (UserId::new(), SessionId::new());
+                let now = OffsetDateTime::now_utc();
+                let t = codec().issue(u, s, now, 3600).unwrap();
+                let mut bytes = t.into_bytes();
+                let i = pos.index(bytes.len());
+                prop_assume!(bytes[i] != with);
+                bytes[i] = with;
+                let changed = String::from_utf8(bytes).unwrap();
+                if let Ok(got) = codec().verify(&changed, now) {
+                    prop_assert_eq!(got, TokenSubject { user_id: u, session_id: s });
+                }
+            }
+        }
+    }
 }

@@ -132,4 +132,23 @@ mod tests {
         );
         assert_eq!(php_json("a/b 😀"), "a\\/b \\ud83d\\ude00");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any message survives the PHP-style escaping: the body is pure ASCII with no
+            /// bare `/`, and a JSON parser reads back exactly the original text.
+            #[test]
+            fn php_json_is_ascii_and_round_trips(msg in any::<String>()) {
+                let json = serde_json::json!({ "ret": 0, "msg": msg }).to_string();
+                let php = php_json(&json);
+                prop_assert!(php.is_ascii());
+                prop_assert!(!php.replace("\\\\", "").replace("\\/", "").contains('/'));
+                let back: Value = serde_json::from_str(&php).unwrap();
+                prop_assert_eq!(back["msg"].as_str(), Some(msg.as_str()));
+            }
+        }
+    }
 }

@@ -132,4 +132,25 @@ mod tests {
         let long = format!(r#"{{"s":"{}"}}"#, "x".repeat(MAX_ARG_CHARS + 1));
         assert_eq!(args(&long).str("s"), Err(codes::BAD_INPUT));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Integers and booleans read the same whether sent as JSON values or as the
+            /// strings the document also uses; a non-number is refused, never misread.
+            #[test]
+            fn loose_scalars_read_the_same_either_way(n in any::<i64>(), b in any::<bool>(), junk in "[^0-9 +-]{1,8}") {
+                let as_values = args(&serde_json::json!({ "n": n, "b": b }).to_string());
+                let as_strings = args(&serde_json::json!({ "n": n.to_string(), "b": b.to_string() }).to_string());
+                prop_assert_eq!(as_values.int("n"), Ok(n));
+                prop_assert_eq!(as_strings.int("n"), Ok(n));
+                prop_assert_eq!(as_values.bool("b"), Ok(b));
+                prop_assert_eq!(as_strings.bool("b"), Ok(b));
+                let bad = args(&serde_json::json!({ "n": junk }).to_string());
+                prop_assert_eq!(bad.int("n"), Err(codes::BAD_INPUT));
+            }
+        }
+    }
 }
