@@ -35,7 +35,7 @@ fn totp_for(secret_b32: &str) -> Option<TOTP> {
 /// The code for a given step (for tests and enrolment checks).
 pub fn code_at_step(secret_b32: &str, step: i64) -> Option<String> {
     let t = totp_for(secret_b32)?;
-    Some(t.generate(u64::try_from(step * STEP_SECS).ok()?))
+    Some(t.generate(u64::try_from(step.checked_mul(STEP_SECS)?).ok()?))
 }
 
 /// Checks `code` against the steps `now_step - skew ..= now_step + skew`; returns the
@@ -48,8 +48,12 @@ pub fn check(secret_b32: &str, code: &str, now_step: i64, skew: i64) -> Option<i
     let t = totp_for(secret_b32)?;
     let mut matched = None;
     // Check every candidate so timing does not reveal which step matched.
-    for step in (now_step - skew)..=(now_step + skew) {
-        let Ok(at) = u64::try_from(step * STEP_SECS) else {
+    // Steps at the ends of the i64 range (never a real clock) are skipped, not wrapped.
+    for step in now_step.saturating_sub(skew)..=now_step.saturating_add(skew) {
+        let Some(at) = step
+            .checked_mul(STEP_SECS)
+            .and_then(|secs| u64::try_from(secs).ok())
+        else {
             continue;
         };
         let expected = t.generate(at);
@@ -153,5 +157,28 @@ mod tests {
         assert!(otpauth_uri("my app", "x/y@b.c", "S")
             .starts_with("otpauth://totp/my%20app:x%2Fy@b.c?issuer=my+app"));
         assert_eq!(generate_secret().len(), 32);
+    }
+
+    /// Found by the `totp` fuzz target: steps near the ends of the i64 range overflowed
+    /// the step-to-seconds multiplication (a panic with overflow checks). They never match
+    /// now, and never panic.
+    #[test]
+    fn extreme_steps_never_panic_or_match() {
+        let secret = generate_secret();
+        for step in [
+            i64::MIN,
+            i64::MIN + 1,
+            i64::MAX / 30 + 1,
+            i64::MAX - 1,
+            i64::MAX,
+        ] {
+            assert_eq!(code_at_step(&secret, step), None, "{step}");
+            for skew in [0, 1, 3] {
+                assert_eq!(check(&secret, "123456", step, skew), None, "{step}±{skew}");
+            }
+        }
+        let now = step_of(1_800_000_000);
+        let code = code_at_step(&secret, now).unwrap();
+        assert_eq!(check(&secret, &code, now, 1), Some(now));
     }
 }
