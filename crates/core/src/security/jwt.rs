@@ -104,7 +104,10 @@ impl JwtCodec {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| CoreError::SessionInvalid)?;
         let t = now.unix_timestamp();
-        if t >= data.claims.exp + LEEWAY_SECS || t + LEEWAY_SECS < data.claims.nbf {
+        // Saturating: a signed token may carry any i64 (found by the jwt_verify fuzz target).
+        if t >= data.claims.exp.saturating_add(LEEWAY_SECS)
+            || t.saturating_add(LEEWAY_SECS) < data.claims.nbf
+        {
             return Err(CoreError::SessionInvalid);
         }
         let user_id = UserId::parse(&data.claims.user_id).ok_or(CoreError::SessionInvalid)?;
@@ -200,6 +203,24 @@ mod tests {
                 .is_err(),
             "not before"
         );
+    }
+
+    /// Found by the `jwt_verify` fuzz target: a correctly signed token whose `exp` (or
+    /// `nbf`) is at the end of the i64 range overflowed the leeway addition.
+    #[test]
+    fn extreme_expiry_claims_never_panic() {
+        let codec = codec();
+        let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        let key = jsonwebtoken::EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef");
+        let (u, s) = (UserId::new().to_simple(), SessionId::new().to_simple());
+        for (exp, nbf) in [(i64::MAX, 0), (i64::MAX - 1, i64::MAX), (0, i64::MIN)] {
+            let claims = serde_json::json!({
+                "UserId": u, "sid": s, "jti": s, "iss": "tessera",
+                "exp": exp, "nbf": nbf, "iat": 0,
+            });
+            let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+            let _ = codec.verify(&token, OffsetDateTime::now_utc());
+        }
     }
 
     mod properties {
