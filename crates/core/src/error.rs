@@ -112,7 +112,8 @@ pub enum CoreError {
     /// An upload is larger than allowed (`too_large`).
     #[error("too large")]
     TooLarge,
-    /// An upload would exceed the account's storage quota (`quota_exceeded`).
+    /// An upload would exceed the account's storage quota: its bytes or its number of
+    /// files (`quota_exceeded`).
     #[error("quota exceeded")]
     QuotaExceeded,
     /// An avatar is not an image in a supported format (`not_an_image`).
@@ -125,6 +126,15 @@ pub enum CoreError {
     /// state, never as a session.
     #[error("one-time code required")]
     OtpRequired,
+    /// The password was right, but the account has a second factor this sign-in path
+    /// cannot ask for (`second_factor_required`): the user signs in where the factor is
+    /// asked, so no dialect becomes a way around it.
+    #[error("second factor required")]
+    SecondFactorRequired,
+    /// The change needs a session that signed in recently (`reauth_required`): the client
+    /// signs in again (with every factor) and repeats it.
+    #[error("sign in again to make this change")]
+    ReauthRequired,
     /// A server fault; the cause is logged, never shown to clients (`internal`).
     #[error("internal error: {0}")]
     Internal(String),
@@ -169,6 +179,8 @@ impl CoreError {
             Self::NotAnImage => "not_an_image",
             Self::NameTaken => "name_taken",
             Self::OtpRequired => "otp_required",
+            Self::SecondFactorRequired => "second_factor_required",
+            Self::ReauthRequired => "reauth_required",
             Self::Internal(_) => "internal",
         }
     }

@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `user add|list`, `import`, `invite`, `audit`,
-//! `config check|example`.
+//! `sessions list|end`, `config check|example`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -84,6 +84,13 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["user", "json"])]
         purge: bool,
     },
+    /// See an account's sessions, or end one account's or everyone's sessions without
+    /// blocking anyone (for a lost device, a suspected takeover, a leaked key).
+    Sessions {
+        /// Sessions command.
+        #[command(subcommand)]
+        command: SessionsCommand,
+    },
     /// Inspect the configuration.
     Config {
         /// Configuration command.
@@ -112,6 +119,14 @@ pub enum UserCommand {
         /// Make the account an administrator.
         #[arg(long)]
         admin: bool,
+    },
+    /// Remove an account's second factors (TOTP, phone, e-mailed codes) after its owner
+    /// lost one, and end all its sessions; the owner is mailed a notice. Check the owner's
+    /// identity out of band first (docs/security.md, "Lost second factor").
+    ResetFactors {
+        /// E-mail address of the account.
+        #[arg(long)]
+        email: String,
     },
     /// List accounts.
     List {
@@ -153,6 +168,35 @@ pub enum InviteCommand {
     },
     /// List codes (hashes only), their owners and what is left.
     List,
+}
+
+/// Session commands. Both are audited (`admin.sessions.list`, `admin.sessions.end`).
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// List an account's live sessions, oldest first: id, times, address, user agent,
+    /// sign-in method and dialect (never a token).
+    List {
+        /// The account's e-mail address.
+        #[arg(long, value_name = "EMAIL")]
+        user: String,
+        /// Print JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// End sessions in every dialect and on every node; the accounts stay usable and their
+    /// owners sign in again. Prints how many ended.
+    #[command(group(clap::ArgGroup::new("whose").required(true).args(["user", "all"])))]
+    End {
+        /// End this account's sessions.
+        #[arg(long, value_name = "EMAIL")]
+        user: Option<String>,
+        /// End every account's sessions (needs --yes).
+        #[arg(long)]
+        all: bool,
+        /// Confirm --all: everyone is signed out.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// Configuration commands.
@@ -255,6 +299,33 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), String> {
                     );
                     Ok(())
                 }
+                UserCommand::ResetFactors { email } => {
+                    let user = account(&core, &email).await?;
+                    let removed = core
+                        .reset_second_factors(None, user.id, &cli_context())
+                        .await
+                        .map_err(|e| describe(&e))?;
+                    let mut what: Vec<&str> = Vec::new();
+                    if removed.totp {
+                        what.push("authenticator (TOTP)");
+                    }
+                    if removed.phone {
+                        what.push("phone");
+                    }
+                    if removed.email_otp {
+                        what.push("e-mailed sign-in codes");
+                    }
+                    let what = if what.is_empty() {
+                        "no second factor was set".to_owned()
+                    } else {
+                        format!("removed: {}", what.join(", "))
+                    };
+                    println!(
+                        "{email}: {what}; {} session(s) ended; the owner was mailed a notice",
+                        removed.sessions
+                    );
+                    Ok(())
+                }
                 UserCommand::List {
                     offset,
                     limit,
@@ -323,6 +394,22 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), String> {
         } => {
             let core = build_core(&config).await?;
             audit(&core, user.as_deref(), limit, json, purge).await
+        }
+        Command::Sessions { command } => {
+            if let SessionsCommand::End {
+                all: true,
+                yes: false,
+                ..
+            } = command
+            {
+                return Err(
+                    "`sessions end --all` signs every account out of every client; add --yes \
+                     to confirm"
+                        .into(),
+                );
+            }
+            let core = build_core(&config).await?;
+            sessions(&core, command).await
         }
         Command::Config {
             command: ConfigCommand::Check,
@@ -418,6 +505,80 @@ async fn invite(core: &tessera_core::services::Core, command: InviteCommand) -> 
                     owner,
                     left
                 );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The request context of operator commands: no account, no address.
+fn cli_context() -> RequestContext {
+    RequestContext {
+        ip: None,
+        user_agent: None,
+        dialect: "cli",
+    }
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+async fn sessions(
+    core: &tessera_core::services::Core,
+    command: SessionsCommand,
+) -> Result<(), String> {
+    let ctx = cli_context();
+    match command {
+        SessionsCommand::List { user, json } => {
+            let account = account(core, &user).await?;
+            let sessions = core
+                .sessions_for_operator(None, account.id, &ctx)
+                .await
+                .map_err(|e| describe(&e))?;
+            if sessions.is_empty() && !json {
+                eprintln!("{} has no live session", account.email);
+            }
+            for s in sessions {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "id": s.id.to_simple(), "created_at": rfc3339(s.created_at),
+                            "last_seen_at": rfc3339(s.last_seen_at),
+                            "expires_at": rfc3339(s.expires_at), "ip": s.ip,
+                            "user_agent": s.user_agent, "method": s.method, "dialect": s.dialect,
+                        })
+                    );
+                } else {
+                    println!(
+                        "{}  created {}  last seen {}  {:<15}  {:<14}  {:<8}  {}",
+                        s.id.to_simple(),
+                        rfc3339(s.created_at),
+                        rfc3339(s.last_seen_at),
+                        s.ip.as_deref().unwrap_or("-"),
+                        s.method,
+                        s.dialect,
+                        s.user_agent.as_deref().unwrap_or("-"),
+                    );
+                }
+            }
+            Ok(())
+        }
+        SessionsCommand::End { user, .. } => {
+            let ended = match &user {
+                Some(email) => {
+                    let account = account(core, email).await?;
+                    core.end_user_sessions(None, account.id, &ctx).await
+                }
+                None => core.end_all_sessions(None, &ctx).await,
+            }
+            .map_err(|e| describe(&e))?;
+            let plural = if ended == 1 { "" } else { "s" };
+            match user {
+                Some(email) => println!("ended {ended} session{plural} of {email}"),
+                None => println!("ended {ended} session{plural} of every account"),
             }
             Ok(())
         }

@@ -202,3 +202,267 @@ async fn serve_starts_with_no_configuration_and_stops_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The core of the installation in `dir` (as `tessera` run there opens it), for what the
+/// CLI cannot do: signing in. Each call is a fresh process-like core with an empty session
+/// cache, so it sees exactly what the database says.
+async fn core_in(dir: &Path) -> tessera_core::services::Core {
+    let mut config = tessera::config::Config::default();
+    config.server.data_dir = dir.join("data");
+    config.core.password.hash.memory_kib = 1024;
+    config.core.password.hash.iterations = 1;
+    tessera::app::build_core(&config).await.unwrap()
+}
+
+/// Signs `email` in as a browser would, and returns a token of the new session.
+async fn signed_in(core: &tessera_core::services::Core, email: &str) -> String {
+    let ctx = tessera_core::domain::RequestContext {
+        ip: Some("198.51.100.7".into()),
+        user_agent: Some("cli-test/1.0".into()),
+        dialect: "weplanx",
+    };
+    let s = core
+        .sign_in_password(
+            email,
+            &tessera_core::domain::Password::new("a-long-user-password"),
+            &ctx,
+            tessera_core::services::SessionOptions::default(),
+        )
+        .await
+        .unwrap();
+    core.issue_access_token(s.auth()).unwrap()
+}
+
+fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn sessions_are_listed_and_ended_per_account_or_all_without_blocking_anyone() {
+    let dir = tempfile::tempdir().unwrap();
+    for email in ["alice@example.com", "bob@example.com"] {
+        let out = tessera(
+            dir.path(),
+            &[
+                "user",
+                "add",
+                "--email",
+                email,
+                "--password",
+                "a-long-user-password",
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let core = core_in(dir.path()).await;
+    let alice = [
+        signed_in(&core, "alice@example.com").await,
+        signed_in(&core, "alice@example.com").await,
+    ];
+    let bob = signed_in(&core, "bob@example.com").await;
+
+    let list = tessera(
+        dir.path(),
+        &["sessions", "list", "--user", "alice@example.com", "--json"],
+    );
+    assert!(list.status.success(), "{}", text(&list));
+    let rows = json_lines(&list);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for row in &rows {
+        let mut keys: Vec<&str> = row
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "created_at",
+                "dialect",
+                "expires_at",
+                "id",
+                "ip",
+                "last_seen_at",
+                "method",
+                "user_agent"
+            ]
+        );
+        assert_eq!(row["ip"], "198.51.100.7");
+        assert_eq!(row["user_agent"], "cli-test/1.0");
+        assert_eq!(row["method"], "password");
+        assert_eq!(row["dialect"], "weplanx");
+    }
+    for token in &alice {
+        assert!(!text(&list).contains(token.as_str()), "never a token");
+    }
+    let table = tessera(
+        dir.path(),
+        &["sessions", "list", "--user", "alice@example.com"],
+    );
+    assert!(table.status.success(), "{}", text(&table));
+    assert!(
+        text(&table).contains(rows[0]["id"].as_str().unwrap())
+            && text(&table).contains("198.51.100.7"),
+        "{}",
+        text(&table)
+    );
+
+    // One of --user and --all, exactly; --all only with --yes. None of these ends anything.
+    for args in [
+        &["sessions", "end"][..],
+        &["sessions", "end", "--user", "alice@example.com", "--all"],
+        &["sessions", "end", "--all"],
+        &["sessions", "end", "--user", "nobody@example.com"],
+    ] {
+        let out = tessera(dir.path(), args);
+        assert!(!out.status.success(), "{args:?}: {}", text(&out));
+    }
+    let unconfirmed = tessera(dir.path(), &["sessions", "end", "--all"]);
+    assert!(
+        text(&unconfirmed).contains("--yes"),
+        "{}",
+        text(&unconfirmed)
+    );
+    let fresh = core_in(dir.path()).await;
+    for token in alice.iter().chain([&bob]) {
+        assert!(fresh.verify_access_token(token).await.is_ok());
+    }
+
+    let end = tessera(
+        dir.path(),
+        &["sessions", "end", "--user", "alice@example.com"],
+    );
+    assert!(end.status.success(), "{}", text(&end));
+    assert!(
+        String::from_utf8_lossy(&end.stdout).contains("ended 2 sessions of alice@example.com"),
+        "{}",
+        text(&end)
+    );
+    let after = core_in(dir.path()).await;
+    for token in &alice {
+        assert!(matches!(
+            after.verify_access_token(token).await,
+            Err(tessera_core::CoreError::SessionInvalid)
+        ));
+    }
+    assert!(
+        after.verify_access_token(&bob).await.is_ok(),
+        "bob keeps his"
+    );
+    let list = tessera(
+        dir.path(),
+        &["sessions", "list", "--user", "alice@example.com", "--json"],
+    );
+    assert!(json_lines(&list).is_empty(), "{}", text(&list));
+
+    let all = tessera(dir.path(), &["sessions", "end", "--all", "--yes"]);
+    assert!(all.status.success(), "{}", text(&all));
+    assert!(
+        String::from_utf8_lossy(&all.stdout).contains("ended 1 session of every account"),
+        "{}",
+        text(&all)
+    );
+    let after = core_in(dir.path()).await;
+    assert!(after.verify_access_token(&bob).await.is_err());
+    // Nobody was blocked: both sign in again.
+    for email in ["alice@example.com", "bob@example.com"] {
+        let token = signed_in(&after, email).await;
+        assert!(after.verify_access_token(&token).await.is_ok());
+    }
+
+    let trail = tessera(dir.path(), &["audit", "--json", "--limit", "1000"]);
+    assert!(trail.status.success(), "{}", text(&trail));
+    let events = json_lines(&trail);
+    let alice_id = tessera(dir.path(), &["user", "list", "--json"]);
+    let alice_id = json_lines(&alice_id)
+        .into_iter()
+        .find(|u| u["email"] == "alice@example.com")
+        .unwrap()["id"]
+        .clone();
+    let ends: Vec<_> = events
+        .iter()
+        .filter(|e| e["action"] == "admin.sessions.end")
+        .collect();
+    assert_eq!(ends.len(), 2, "{events:?}");
+    assert!(ends
+        .iter()
+        .all(|e| e["actor"].is_null() && e["outcome"] == "ok" && e["detail"]["via"] == "cli"));
+    assert_eq!(ends[1]["target"], alice_id);
+    assert_eq!(ends[1]["detail"]["scope"], "user");
+    assert_eq!(ends[1]["detail"]["sessions"], 2);
+    assert!(ends[0]["target"].is_null());
+    assert_eq!(ends[0]["detail"]["scope"], "all");
+    assert_eq!(ends[0]["detail"]["sessions"], 1);
+    assert!(events
+        .iter()
+        .any(|e| e["action"] == "admin.sessions.list" && e["target"] == alice_id));
+}
+
+/// A lost second factor: the operator removes the account's factors; its sessions end,
+/// the owner can sign in with the password again, and the change is audited.
+#[tokio::test]
+async fn reset_factors_removes_second_factors_and_ends_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let email = "lost@example.com";
+    let out = tessera(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--email",
+            email,
+            "--password",
+            "a-long-user-password",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let core = core_in(dir.path()).await;
+    let token = signed_in(&core, email).await;
+    let auth = core.verify_access_token(&token).await.unwrap();
+    core.toggle_email_otp(
+        auth,
+        &tessera_core::domain::RequestContext {
+            ip: None,
+            user_agent: None,
+            dialect: "ugene",
+        },
+    )
+    .await
+    .unwrap();
+    drop(core);
+
+    let out = tessera(dir.path(), &["user", "reset-factors", "--email", email]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("removed: e-mailed sign-in codes"),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("1 session(s) ended"), "{}", text(&out));
+
+    let core = core_in(dir.path()).await;
+    assert!(
+        core.verify_access_token(&token).await.is_err(),
+        "the session ended"
+    );
+    assert!(!core.user_by_email(email).await.unwrap().unwrap().email_otp);
+    signed_in(&core, email).await;
+    let audit = tessera(dir.path(), &["audit", "--user", email, "--json"]);
+    assert!(
+        text(&audit).contains("admin.factors.reset"),
+        "{}",
+        text(&audit)
+    );
+
+    let unknown = tessera(
+        dir.path(),
+        &["user", "reset-factors", "--email", "nobody@example.com"],
+    );
+    assert!(!unknown.status.success());
+    assert!(text(&unknown).contains("no account"), "{}", text(&unknown));
+}

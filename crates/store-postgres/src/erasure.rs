@@ -10,13 +10,14 @@ use crate::PgStore;
 
 /// Tables whose rows are the user's own and go entirely, with the column naming the user.
 /// (Sessions are revoked instead, so every node's cache learns of it; audit events stay.)
-const OWNED_ROWS: [(&str, &str); 6] = [
+const OWNED_ROWS: [(&str, &str); 7] = [
     ("token_pairs", "user_id"),
     ("todo_items", "user_id"),
     ("user_roles", "user_id"),
     ("files", "owner_id"),
     ("login_events", "user_id"),
     ("invite_quotas", "user_id"),
+    ("external_identities", "user_id"),
 ];
 
 /// See [`tessera_core::store::UserStore::erase_user`]. `NotFound` (and nothing changed)

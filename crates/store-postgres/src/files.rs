@@ -1,11 +1,12 @@
 //! Uploaded files' metadata. An insert locks the owner's `users` row first, then checks
-//! the quota and writes in the same transaction, so concurrent uploads of one owner queue
-//! on that lock (and each sees the others' committed rows) and cannot overshoot.
+//! the quotas (bytes and number of files) and writes in the same transaction, so
+//! concurrent uploads of one owner queue on that lock (and each sees the others' committed
+//! rows) and cannot overshoot either.
 
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use tessera_core::domain::{FileKind, StoredFile, UserId};
-use tessera_core::store::{FileInsert, FileStore, StoreError, StoreResult};
+use tessera_core::store::{FileInsert, FileLimits, FileStore, StoreError, StoreResult};
 
 use crate::codec::{db_err, get, truncate};
 use crate::PgStore;
@@ -32,7 +33,7 @@ fn file_from_row(row: &PgRow) -> StoreResult<StoredFile> {
 
 #[async_trait]
 impl FileStore for PgStore {
-    async fn insert_file(&self, file: &StoredFile, quota_bytes: i64) -> StoreResult<FileInsert> {
+    async fn insert_file(&self, file: &StoredFile, limits: FileLimits) -> StoreResult<FileInsert> {
         let mut tx = self.begin_write().await?;
         // NO KEY UPDATE excludes other uploads (and erasure) of this owner, but not the
         // key-share locks that inserting sessions or tokens for the owner takes.
@@ -54,8 +55,8 @@ impl FileStore for PgStore {
         }
         let replaced = match file.kind {
             FileKind::File => {
-                let used: i64 = sqlx::query_scalar(
-                    "SELECT COALESCE(SUM(size), 0)::bigint FROM files \
+                let (used, count): (i64, i64) = sqlx::query_as(
+                    "SELECT COALESCE(SUM(size), 0)::bigint, COUNT(*) FROM files \
                      WHERE owner_id = $1 AND kind = $2",
                 )
                 .bind(file.owner.0)
@@ -63,7 +64,10 @@ impl FileStore for PgStore {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                if used.saturating_add(file.size) > quota_bytes {
+                if !limits.allows_another(count) {
+                    return Ok(FileInsert::TooManyFiles);
+                }
+                if used.saturating_add(file.size) > limits.max_bytes {
                     return Ok(FileInsert::OverQuota);
                 }
                 None

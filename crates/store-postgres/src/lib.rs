@@ -14,6 +14,7 @@ mod codec;
 mod codes;
 mod erasure;
 mod files;
+mod identities;
 mod invites;
 mod keys;
 mod lockout;

@@ -1,10 +1,11 @@
-//! Uploaded files' metadata. The quota check and the insert run in one `BEGIN IMMEDIATE`
-//! transaction, so concurrent uploads queue on the write lock and cannot overshoot.
+//! Uploaded files' metadata. The quota checks (bytes and number of files) and the insert
+//! run in one `BEGIN IMMEDIATE` transaction, so concurrent uploads queue on the write lock
+//! and cannot overshoot either.
 
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use tessera_core::domain::{FileKind, StoredFile, UserId};
-use tessera_core::store::{FileInsert, FileStore, StoreError, StoreResult};
+use tessera_core::store::{FileInsert, FileLimits, FileStore, StoreError, StoreResult};
 
 use crate::codec::{db_err, get, micros, ts};
 use crate::SqliteStore;
@@ -31,7 +32,7 @@ fn file_from_row(row: &SqliteRow) -> StoreResult<StoredFile> {
 
 #[async_trait]
 impl FileStore for SqliteStore {
-    async fn insert_file(&self, file: &StoredFile, quota_bytes: i64) -> StoreResult<FileInsert> {
+    async fn insert_file(&self, file: &StoredFile, limits: FileLimits) -> StoreResult<FileInsert> {
         let mut tx = self.begin_write().await?;
         let owner = sqlx::query("SELECT 1 FROM users WHERE id = ?1 AND deleted_at IS NULL")
             .bind(file.owner.0)
@@ -43,15 +44,19 @@ impl FileStore for SqliteStore {
         }
         let replaced = match file.kind {
             FileKind::File => {
-                let used: i64 = sqlx::query_scalar(
-                    "SELECT COALESCE(SUM(size), 0) FROM files WHERE owner_id = ?1 AND kind = ?2",
+                let (used, count): (i64, i64) = sqlx::query_as(
+                    "SELECT COALESCE(SUM(size), 0), COUNT(*) FROM files \
+                     WHERE owner_id = ?1 AND kind = ?2",
                 )
                 .bind(file.owner.0)
                 .bind(FileKind::File.as_str())
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                if used.saturating_add(file.size) > quota_bytes {
+                if !limits.allows_another(count) {
+                    return Ok(FileInsert::TooManyFiles);
+                }
+                if used.saturating_add(file.size) > limits.max_bytes {
                     return Ok(FileInsert::OverQuota);
                 }
                 None

@@ -7,6 +7,10 @@
 //! upgraded. Single-statement writes take the write lock when they start, so they need no
 //! explicit transaction.
 //!
+//! Several processes may share the file (a running server, the CLI, an import). SQLite
+//! cannot notify one of another's writes, so the revocation feed, which keeps a server's
+//! session cache honest, polls the file for sessions revoked elsewhere (`revocations.rs`).
+//!
 //! Representation: timestamps are INTEGER unix microseconds (UTC), truncated to the
 //! microsecond on the way in so that a value read back equals the value written; ids are
 //! 16-byte UUID blobs; JSON is TEXT; booleans are 0/1.
@@ -16,10 +20,12 @@ mod codec;
 mod codes;
 mod erasure;
 mod files;
+mod identities;
 mod invites;
 mod keys;
 mod lockout;
 mod outbox;
+mod revocations;
 mod roles;
 mod sessions;
 mod todos;
@@ -35,7 +41,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Sqlite, Transaction};
-use tessera_core::store::{Store, StoreError, StoreResult};
+use tessera_core::store::{RevocationEvent, Store, StoreError, StoreResult};
 
 use crate::codec::db_err;
 
@@ -136,5 +142,13 @@ impl Store for SqliteStore {
 
     fn engine(&self) -> &'static str {
         "sqlite"
+    }
+
+    /// Polls the file, so that sessions revoked by other processes on it (`tessera
+    /// sessions end`, `tessera import`, another server) leave this server's cache too.
+    async fn revocation_feed(
+        &self,
+    ) -> StoreResult<Option<tokio::sync::mpsc::Receiver<RevocationEvent>>> {
+        revocations::feed(&self.pool).await.map(Some)
     }
 }

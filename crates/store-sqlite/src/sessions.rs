@@ -135,4 +135,28 @@ impl SessionStore for SqliteStore {
             .map_err(db_err)?;
         rows.iter().map(session_from_row).collect()
     }
+
+    async fn revoke_unexpired_sessions(
+        &self,
+        user_id: Option<UserId>,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<SessionId>> {
+        // Two statements rather than `(?2 IS NULL OR user_id = ?2)`, so one user's revocation
+        // uses the user index instead of scanning every session.
+        let query = match user_id {
+            Some(user) => sqlx::query_scalar(
+                "UPDATE sessions SET revoked_at = ?1 \
+                 WHERE user_id = ?2 AND revoked_at IS NULL AND expires_at > ?1 RETURNING id",
+            )
+            .bind(micros(now))
+            .bind(user.0),
+            None => sqlx::query_scalar(
+                "UPDATE sessions SET revoked_at = ?1 \
+                 WHERE revoked_at IS NULL AND expires_at > ?1 RETURNING id",
+            )
+            .bind(micros(now)),
+        };
+        let ids: Vec<uuid::Uuid> = query.fetch_all(&self.pool).await.map_err(db_err)?;
+        Ok(ids.into_iter().map(SessionId).collect())
+    }
 }

@@ -93,39 +93,8 @@ pub(crate) async fn revoke_in_tx(
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn insert_user(&self, user: &NewUser, outbox: &[OutboxMessage]) -> StoreResult<User> {
-        // Return exactly what a read will give back: times at microsecond precision.
-        let mut stored = user.clone().into_user();
-        stored.created_at = truncate(stored.created_at);
-        stored.updated_at = stored.created_at;
-        stored.email_verified_at = stored.email_verified_at.map(truncate);
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO users (id, email, email_norm, username, username_norm, name, avatar, \
-             phone, password_hash, source, email_verified_at, status, is_admin, totp_secret, \
-             totp_last_step, lark, created_at, updated_at, last_login_at, restricted, \
-             email_otp, created_by, confirmation_sent_at, deleted_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10, ?11, ?12, NULL, NULL, NULL, \
-             ?13, ?13, NULL, ?14, ?15, ?16, NULL, NULL)",
-        )
-        .bind(stored.id.0)
-        .bind(stored.email.as_str())
-        .bind(stored.email.normalized())
-        .bind(stored.username.as_deref())
-        .bind(username_norm(stored.username.as_deref()))
-        .bind(&stored.name)
-        .bind(&stored.avatar)
-        .bind(stored.password_hash.as_deref())
-        .bind(&stored.source.0)
-        .bind(micros_opt(stored.email_verified_at))
-        .bind(stored.status.as_str())
-        .bind(stored.is_admin)
-        .bind(micros(stored.created_at))
-        .bind(stored.restricted)
-        .bind(stored.email_otp)
-        .bind(stored.created_by.map(|u| u.0))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        let stored = insert_user_row(&mut *tx, user).await?;
         for message in outbox {
             insert_outbox(&mut *tx, message).await?;
         }
@@ -280,6 +249,46 @@ impl UserStore for SqliteStore {
     async fn erase_user(&self, erasure: &Erasure) -> StoreResult<Vec<SessionId>> {
         crate::erasure::erase_user(self, erasure).await
     }
+}
+
+/// Inserts an account row (inside the caller's transaction) and returns it exactly as a
+/// read will give it back: times at microsecond precision.
+pub(crate) async fn insert_user_row<'e, E>(executor: E, user: &NewUser) -> StoreResult<User>
+where
+    E: sqlx::Executor<'e, Database = Sqlite>,
+{
+    let mut stored = user.clone().into_user();
+    stored.created_at = truncate(stored.created_at);
+    stored.updated_at = stored.created_at;
+    stored.email_verified_at = stored.email_verified_at.map(truncate);
+    sqlx::query(
+        "INSERT INTO users (id, email, email_norm, username, username_norm, name, avatar, \
+         phone, password_hash, source, email_verified_at, status, is_admin, totp_secret, \
+         totp_last_step, lark, created_at, updated_at, last_login_at, restricted, \
+         email_otp, created_by, confirmation_sent_at, deleted_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10, ?11, ?12, NULL, NULL, NULL, \
+         ?13, ?13, NULL, ?14, ?15, ?16, NULL, NULL)",
+    )
+    .bind(stored.id.0)
+    .bind(stored.email.as_str())
+    .bind(stored.email.normalized())
+    .bind(stored.username.as_deref())
+    .bind(username_norm(stored.username.as_deref()))
+    .bind(&stored.name)
+    .bind(&stored.avatar)
+    .bind(stored.password_hash.as_deref())
+    .bind(&stored.source.0)
+    .bind(micros_opt(stored.email_verified_at))
+    .bind(stored.status.as_str())
+    .bind(stored.is_admin)
+    .bind(micros(stored.created_at))
+    .bind(stored.restricted)
+    .bind(stored.email_otp)
+    .bind(stored.created_by.map(|u| u.0))
+    .execute(executor)
+    .await
+    .map_err(db_err)?;
+    Ok(stored)
 }
 
 /// Writes every mutable field of `user` (see [`UserStore::update_user`]); with `erase`,

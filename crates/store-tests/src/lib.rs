@@ -45,6 +45,7 @@ macro_rules! all_cases {
             session_single_per_user_spares_other_dialects,
             session_touch_never_moves_backward,
             session_revoke_one_and_all,
+            session_revoke_unexpired_of_one_user_or_everyone,
             session_unknown_user_is_not_found,
             // one-time codes
             code_put_replaces_previous,
@@ -91,6 +92,15 @@ macro_rules! all_cases {
             file_quota_refuses_overshoot,
             file_avatar_replaces_previous,
             file_quota_holds_under_race,
+            file_count_limit_refuses_extra_files,
+            file_count_limit_holds_under_race,
+            // social identities
+            identity_bind_lookup_and_uniqueness,
+            identity_insert_external_user_is_all_or_nothing,
+            identity_erasure_removes_the_accounts_bindings,
+            identity_bindings_of_a_user_are_listed_until_erasure,
+            identity_concurrent_binds_leave_one_winner,
+            identity_concurrent_external_inserts_leave_one_account,
             // keys and settings
             keys_secret_first_value_wins,
             keys_secret_concurrent_first_calls_agree,

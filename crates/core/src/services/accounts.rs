@@ -5,6 +5,7 @@ use crate::domain::{
     Email, NewUser, Password, RequestContext, User, UserId, UserSource, UserStatus,
 };
 use crate::error::{CoreError, CoreResult};
+use crate::security::passwords::PasswordContext;
 
 /// A request to create an account.
 #[derive(Debug, Clone)]
@@ -81,7 +82,12 @@ impl Core {
         let username = req.username.as_deref().map(check_username).transpose()?;
         let password_hash = match &req.password {
             Some(pw) => {
-                self.inner.policy.check(pw)?;
+                let context = PasswordContext {
+                    email: Some(email.as_str()),
+                    username: username.as_deref(),
+                    name: Some(&name),
+                };
+                self.inner.policy.check_for(pw, &context)?;
                 Some(self.inner.hasher.hash(pw).await?)
             }
             None => None,

@@ -184,8 +184,10 @@ impl Core {
 
     /// Sign-in with e-mail, password and, when the account has TOTP bound, its current
     /// code (SSPanel's login form). A missing or wrong code is `TotpInvalid` and counts
-    /// against the lockout like a wrong password; a code is accepted once. `totp` is only
-    /// consulted when `Some`: dialects that sign in with a password alone pass `None`.
+    /// against the lockout like a wrong password; a code is accepted once. Dialects with
+    /// no field for the code pass `None`: an account with a bound TOTP or the e-mailed
+    /// code on is then refused (`SecondFactorRequired`) unless `enforce_second_factors`
+    /// is off.
     pub async fn sign_in_password_2fa(
         &self,
         email: &str,
@@ -216,7 +218,35 @@ impl Core {
             }
             return self.finish_sign_in(user, "password+totp", ctx, opts).await;
         }
+        if user.totp_secret.is_some() || user.email_otp {
+            self.refuse_password_alone(&user, ctx).await?;
+        }
         self.finish_sign_in(user, "password", ctx, opts).await
+    }
+
+    /// The password was right but the account has a second factor this sign-in could not
+    /// ask for. With `enforce_second_factors` on this is `SecondFactorRequired`, recorded
+    /// as a failed sign-in but not counted toward the lockout (the password was right,
+    /// and counting it would let anyone who knows it lock the owner out).
+    pub(crate) async fn refuse_password_alone(
+        &self,
+        user: &User,
+        ctx: &RequestContext,
+    ) -> CoreResult<()> {
+        if !self.inner.config.enforce_second_factors {
+            return Ok(());
+        }
+        self.log_login(Some(user.id), "password", ctx, false).await;
+        self.audit(
+            None,
+            "login.failure",
+            Some(user.id),
+            ctx,
+            CoreError::SecondFactorRequired.code(),
+            serde_json::json!({ "method": "password" }),
+        )
+        .await;
+        Err(CoreError::SecondFactorRequired)
     }
 
     /// Sends an SMS sign-in code to a phone. For a phone with no active account nothing is
@@ -333,7 +363,7 @@ impl Core {
 
     /// Whether `code` is the account's current TOTP code (±1 step) and was not used before;
     /// a match spends its step, so the code works once.
-    async fn totp_code_fresh(
+    pub(crate) async fn totp_code_fresh(
         &self,
         user: &User,
         sealed_secret: &[u8],
@@ -384,7 +414,7 @@ impl Core {
 
     /// Issues a short-lived, single-use code that lets the session get a new access token.
     pub async fn issue_refresh_code(&self, auth: AuthContext) -> CoreResult<String> {
-        let code = uuid::Uuid::new_v4().to_string();
+        let code = random::uuid_shaped();
         self.issue_code(IssueCode {
             purpose: CodePurpose::Refresh,
             subject: &auth.session_id.to_simple(),

@@ -1,6 +1,6 @@
-//! Uploads: files (size limit, per-account quota) and avatars (checked by content and
-//! re-encoded), stored under server-generated keys; downloads only by the owner or an
-//! administrator.
+//! Uploads: files (size limit, per-account quota of bytes and of files) and avatars
+//! (checked by content and re-encoded), stored under server-generated keys; downloads only
+//! by the owner or an administrator.
 //!
 //! The bytes are written before the row and removed again if the row is refused (quota,
 //! a race, a store error), so a failed upload leaves nothing behind.
@@ -13,7 +13,7 @@ use crate::domain::{FileKind, RequestContext, StoredFile, UserId};
 use crate::error::{CoreError, CoreResult};
 use crate::ports::MediaError;
 use crate::security::random;
-use crate::store::FileInsert;
+use crate::store::{FileInsert, FileLimits};
 
 /// Length of a public file id (as in Ugene's download URLs).
 const FILE_ID_LEN: usize = 10;
@@ -101,11 +101,14 @@ impl Core {
             .put(&file.blob_key, bytes)
             .await
             .map_err(media_error)?;
-        let quota = self.inner.config.files.user_quota_bytes;
-        let outcome = self.inner.store.insert_file(&file, quota).await;
+        let limits = FileLimits {
+            max_bytes: self.inner.config.files.user_quota_bytes,
+            max_files: self.inner.config.files.max_files_per_user,
+        };
+        let outcome = self.inner.store.insert_file(&file, limits).await;
         let replaced = match outcome {
             Ok(FileInsert::Stored(replaced)) => replaced,
-            Ok(FileInsert::OverQuota) => {
+            Ok(FileInsert::OverQuota | FileInsert::TooManyFiles) => {
                 self.discard_blob(&file.blob_key).await;
                 return Err(CoreError::QuotaExceeded);
             }
@@ -135,7 +138,8 @@ impl Core {
         }
     }
 
-    /// Stores a file for the signed-in account within the size limit and its quota.
+    /// Stores a file for the signed-in account within the size limit and its quota (of
+    /// bytes and of files: `QuotaExceeded` for either).
     pub async fn upload_file(
         &self,
         auth: AuthContext,

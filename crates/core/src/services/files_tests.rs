@@ -200,6 +200,82 @@ async fn a_file_over_the_quota_is_refused_and_its_bytes_removed() {
     );
 }
 
+/// ASVS V5.2.4: besides the bytes, the number of an account's files is limited
+/// (`core.files.max_files_per_user`); one more is `QuotaExceeded` and leaves no bytes
+/// behind, a delete frees a slot, and avatars are replaced however many files there are.
+#[tokio::test]
+async fn a_file_over_the_count_limit_is_refused_but_avatars_still_replace() {
+    let (h, blobs) = media_harness(|c| c.files.max_files_per_user = 2);
+    let (u, auth) = owner(&h, "a@example.com", false).await;
+    let (_, other) = owner(&h, "b@example.com", false).await;
+    let first = h
+        .core
+        .upload_file(auth, "one", None, b"1", &test_ctx())
+        .await
+        .unwrap();
+    h.core
+        .upload_file(auth, "two", None, b"2", &test_ctx())
+        .await
+        .unwrap();
+    assert!(matches!(
+        h.core
+            .upload_file(auth, "three", None, b"3", &test_ctx())
+            .await,
+        Err(CoreError::QuotaExceeded)
+    ));
+    assert_eq!(blobs.len(), 2, "the refused upload's bytes were removed");
+    assert_eq!(h.store.user_files(u.id).await.unwrap().len(), 2);
+    let avatar = h
+        .core
+        .upload_avatar(auth, b"IMG first".to_vec(), &test_ctx())
+        .await
+        .unwrap();
+    let replaced = h
+        .core
+        .upload_avatar(auth, b"IMG second".to_vec(), &test_ctx())
+        .await
+        .unwrap();
+    assert_eq!(
+        h.store.user_avatar(u.id).await.unwrap().map(|f| f.id),
+        Some(replaced.id)
+    );
+    assert!(h.store.file_by_id(&avatar.id).await.unwrap().is_none());
+    assert_eq!(blobs.len(), 3, "two files and the current avatar");
+    h.core
+        .upload_file(other, "theirs", None, b"4", &test_ctx())
+        .await
+        .unwrap();
+    assert!(h.store.delete_file(&first.id).await.unwrap());
+    h.core
+        .upload_file(auth, "three", None, b"3", &test_ctx())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_default_count_limit_is_a_thousand_and_negative_is_unlimited() {
+    assert_eq!(CoreConfig::default().files.max_files_per_user, 1000);
+    let (h, _blobs) = media_harness(|c| c.files.max_files_per_user = -1);
+    let (u, auth) = owner(&h, "a@example.com", false).await;
+    for i in 0..5 {
+        h.core
+            .upload_file(auth, &format!("f{i}"), None, b"x", &test_ctx())
+            .await
+            .unwrap();
+    }
+    assert_eq!(h.store.user_files(u.id).await.unwrap().len(), 5);
+    let (h, _blobs) = media_harness(|c| c.files.max_files_per_user = 0);
+    let (_, auth) = owner(&h, "a@example.com", false).await;
+    assert!(matches!(
+        h.core.upload_file(auth, "f", None, b"x", &test_ctx()).await,
+        Err(CoreError::QuotaExceeded)
+    ));
+    h.core
+        .upload_avatar(auth, b"IMG still fine".to_vec(), &test_ctx())
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn an_avatar_the_processor_refuses_is_not_an_image_and_stores_nothing() {
     let (h, blobs) = media_harness(|c| c.files.max_avatar_bytes = 32);

@@ -3,7 +3,7 @@
 //!
 //! Erasure keeps the account row only as a tombstone: its random id stays, so the audit
 //! trail about it stays meaningful but names nobody (pseudonymised); every personal field,
-//! secret, session, code, file, to-do and login record goes.
+//! secret, session, code, file, to-do, social sign-in binding and login record goes.
 
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -66,6 +66,7 @@ impl Core {
         let roles = store.user_roles(user.id).await?;
         let todos = store.list_open_todos(user.id).await?;
         let quota = store.invite_quota(user.id).await?;
+        let identities = store.identities_of_user(user.id).await?;
         Ok(json!({
             "account": {
                 "id": user.id.to_simple(),
@@ -103,6 +104,10 @@ impl Core {
                     "at": unix(l.at), "ip": l.ip, "user_agent": l.user_agent, "method": l.method,
                 })),
             },
+            // The social providers' user ids this account signs in with.
+            "external_identities": identities.iter().map(|b| json!({
+                "provider": b.provider, "subject": b.subject, "created_at": unix(b.created_at),
+            })).collect::<Vec<_>>(),
             "roles": roles.iter().map(|r| json!({ "id": r.id, "name": r.name })).collect::<Vec<_>>(),
             "files": files.iter().map(|f| json!({
                 "id": f.id, "kind": f.kind.as_str(), "name": f.name,
@@ -160,8 +165,8 @@ impl Core {
     }
 
     /// Erases an account: personal data, secrets, sessions (ended at once everywhere),
-    /// codes, files (and their bytes), to-dos and login history. A notice goes to the old
-    /// address first when configured.
+    /// codes, files (and their bytes), to-dos, social sign-in bindings and login history. A
+    /// notice goes to the old address first when configured.
     pub(crate) async fn erase_account(
         &self,
         user: &User,

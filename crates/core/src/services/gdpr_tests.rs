@@ -7,7 +7,8 @@ use super::testing::{test_ctx, Harness};
 use super::*;
 use crate::domain::{Password, User};
 use crate::error::CoreError;
-use crate::store::{FileStore, UserStore};
+use crate::ports::ExternalIdentity;
+use crate::store::{FileStore, IdentityStore, UserStore};
 
 const PW: &str = "Correct-horse-1";
 const TOTP_SEALED: &[u8] = b"SEALED-TOTP-SEED-0123456789";
@@ -133,6 +134,103 @@ async fn personal_data_holds_the_account_sessions_and_files_but_no_secret() {
         !text.contains("blob_key") && !text.contains(&f.blob_key),
         "no storage key"
     );
+}
+
+fn google(subject: &str, email: &str) -> ExternalIdentity {
+    ExternalIdentity {
+        provider: "google".into(),
+        subject: subject.into(),
+        email: email.into(),
+        email_verified: true,
+        name: Some("Gina".into()),
+    }
+}
+
+/// The provider's user id an account signs in with is personal data: the export (shown
+/// and mailed) lists it with its provider and time, and no one else's; erasure removes it,
+/// so the subject then signs in to a new account whose export is the only one listing it.
+#[tokio::test]
+async fn personal_data_lists_the_bound_social_identity_until_erasure() {
+    let (h, _) = media_harness(|_| {});
+    let subject_id = "110248495921238986420";
+    let s = h
+        .core
+        .sign_in_external(
+            &google(subject_id, "gina@example.com"),
+            &test_ctx(),
+            SessionOptions::default(),
+        )
+        .await
+        .unwrap();
+    let bystander = h
+        .core
+        .sign_in_external(
+            &google("209876543210987654321", "other@example.com"),
+            &test_ctx(),
+            SessionOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_ne!(bystander.user.id, s.user.id);
+
+    let data = h.core.personal_data(s.auth()).await.unwrap();
+    assert_eq!(
+        data["external_identities"],
+        serde_json::json!([{
+            "provider": "google",
+            "subject": subject_id,
+            "created_at": s.user.created_at.unix_timestamp(),
+        }])
+    );
+    let text = serde_json::to_string(&data).unwrap();
+    assert!(!text.contains("209876543210987654321"), "no other subject");
+
+    h.core
+        .email_personal_data(s.auth(), &test_ctx())
+        .await
+        .unwrap();
+    let mail = h.mails_to("gina@example.com");
+    assert_eq!(mail.len(), 1);
+    let json = &mail[0].body_text[mail[0].body_text.find('{').unwrap()..];
+    let mailed: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(mailed["external_identities"], data["external_identities"]);
+
+    h.core
+        .erase_own_account(s.auth(), &test_ctx())
+        .await
+        .unwrap();
+    assert!(h
+        .store
+        .identities_of_user(s.user.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        h.store
+            .user_by_external("google", subject_id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        h.core.personal_data(bystander.auth()).await.unwrap()["external_identities"][0]["subject"],
+        "209876543210987654321",
+        "another account's binding stays"
+    );
+
+    let again = h
+        .core
+        .sign_in_external(
+            &google(subject_id, "gina@example.com"),
+            &test_ctx(),
+            SessionOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_ne!(again.user.id, s.user.id, "a new account");
+    let data = h.core.personal_data(again.auth()).await.unwrap();
+    assert_eq!(data["external_identities"][0]["subject"], subject_id);
+    assert_eq!(data["external_identities"].as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -699,11 +699,25 @@ mod tests {
             "Bob",
             "dry run"
         );
+        // The imported TOTP is a second factor: the password alone is not enough.
+        assert!(matches!(
+            h.core
+                .sign_in_password(
+                    "bob@example.com",
+                    &Password::new("sspanel-pw"),
+                    &ctx(),
+                    SessionOptions::default(),
+                )
+                .await,
+            Err(CoreError::SecondFactorRequired)
+        ));
+        let next = totp::code_at_step(&secret, step + 1).unwrap();
         let signed_in = h
             .core
-            .sign_in_password(
+            .sign_in_password_2fa(
                 "bob@example.com",
                 &Password::new("sspanel-pw"),
+                Some(&next),
                 &ctx(),
                 SessionOptions::default(),
             )

@@ -207,6 +207,32 @@ pub(crate) fn mail_generated_password(
     m
 }
 
+/// Mail telling the owner that the account's sign-in or recovery details changed.
+pub(crate) fn mail_sign_in_details_changed(
+    to: &str,
+    what: &str,
+    sessions_ended: usize,
+    now: OffsetDateTime,
+) -> OutboxMessage {
+    let ended = match sessions_ended {
+        0 => String::new(),
+        1 => " One session was signed out.".to_owned(),
+        n => format!(" {n} sessions were signed out."),
+    };
+    let mut m = OutboxMessage::new(
+        OutboxChannel::Mail,
+        to,
+        "Your sign-in details changed",
+        format!(
+            "{what}{ended}\nIf this was not you, reset your password now and contact your \
+             administrator.\n"
+        ),
+        now,
+    );
+    m.params = serde_json::json!({ "purpose": "credential_change" });
+    m
+}
+
 /// Mail confirming that an account and its data were deleted.
 pub(crate) fn mail_account_deleted(to: &str, now: OffsetDateTime) -> OutboxMessage {
     OutboxMessage::new(

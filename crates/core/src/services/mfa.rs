@@ -2,6 +2,7 @@
 //! different valid codes prove the authenticator has it. Seeds are sealed at rest.
 
 use super::codes::IssueCode;
+use super::credential_change::CredentialChange;
 use super::lockout::account_key;
 use super::sessions::AuthContext;
 use super::Core;
@@ -16,6 +17,7 @@ impl Core {
     /// Starts (or restarts) TOTP enrolment; returns the `otpauth://` URI to show as a QR code.
     pub async fn start_totp_enrolment(&self, auth: AuthContext) -> CoreResult<String> {
         let user = self.unrestricted_user(auth).await?;
+        self.require_recent_sign_in(auth).await?;
         let secret = totp::generate_secret();
         let uri = totp::otpauth_uri(&self.inner.config.issuer, user.email.as_str(), &secret);
         let sealed_secret = sealed::seal(&self.inner.keys.seal, secret.as_bytes())?;
@@ -49,6 +51,7 @@ impl Core {
         if a == b {
             return Err(CoreError::TotpInvalid);
         }
+        self.require_recent_sign_in(auth).await?;
         let key = account_key(auth.user_id);
         self.ensure_not_locked(&key).await?;
         let subject = auth.user_id.to_simple();
@@ -95,6 +98,8 @@ impl Core {
             serde_json::Value::Null,
         )
         .await;
+        self.after_credential_change(auth, user.email.as_str(), CredentialChange::TotpBound)
+            .await?;
         Ok(())
     }
 }

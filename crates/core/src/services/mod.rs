@@ -7,9 +7,11 @@ mod admin;
 mod audit;
 mod auth;
 mod codes;
+mod credential_change;
 mod email_otp;
 mod email_verification;
 mod external;
+mod factor_reset;
 mod files;
 mod gdpr;
 mod import;
@@ -22,6 +24,7 @@ mod outbox;
 mod profile;
 mod rate_limits;
 mod recovery;
+mod session_admin;
 mod sessions;
 mod settings;
 mod todos;
@@ -44,6 +47,7 @@ pub use accounts::{check_password_classes, CreateUser};
 pub use admin::{AdminUserQuery, RoleInput};
 pub use auth::{SessionOptions, SignedIn};
 pub use email_otp::{PasswordSignIn, PendingSignIn};
+pub use factor_reset::FactorsRemoved;
 pub use files::Download;
 pub use import::{ImportOptions, ImportOutcome, ImportedUser};
 pub use outbox::{Dispatcher, RetryPolicy};
@@ -125,7 +129,7 @@ impl Core {
             config.password.max_concurrent_hashes,
             config.password.hash_low_priority,
         )?;
-        let policy = PasswordPolicy::new(config.password.clone());
+        let policy = PasswordPolicy::new(config.password.clone()).with_service_name(&config.issuer);
         let jwt = JwtCodec::new(&keys.jwt, &config.issuer);
         Ok(Self {
             inner: Arc::new(Inner {
@@ -168,6 +172,12 @@ impl Core {
         &self.inner.hasher
     }
 
+    /// The password policy in force, for dialects that check a form before the account
+    /// exists (so a refused password does not spend an e-mailed code).
+    pub fn password_policy(&self) -> &PasswordPolicy {
+        &self.inner.policy
+    }
+
     /// The JWT codec of JWT-speaking dialects.
     pub fn jwt(&self) -> &JwtCodec {
         &self.inner.jwt
@@ -184,10 +194,16 @@ mod admin_tests;
 #[cfg(test)]
 mod email_otp_tests;
 #[cfg(test)]
+mod external_tests;
+#[cfg(test)]
 mod files_tests;
 #[cfg(test)]
 mod gdpr_tests;
 #[cfg(test)]
+mod password_context_tests;
+#[cfg(test)]
 mod recovery_tests;
+#[cfg(test)]
+mod second_factor_tests;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -2,11 +2,13 @@
 
 use super::accounts::check_name;
 use super::codes::IssueCode;
+use super::credential_change::CredentialChange;
 use super::lockout::account_key;
 use super::sessions::AuthContext;
 use super::{messages, Core};
 use crate::domain::{CodePurpose, Email, LoginEvent, Password, Phone, RequestContext, User};
 use crate::error::{CoreError, CoreResult};
+use crate::security::passwords::PasswordContext;
 use crate::security::random;
 use crate::store::RevokeSessions;
 
@@ -76,11 +78,15 @@ impl Core {
         ctx: &RequestContext,
     ) -> CoreResult<()> {
         let mut user = self.unrestricted_user(auth).await?;
+        let old_email = user.email.as_str().to_owned();
+        let mut address_changed = false;
         let what = match field {
             ProfileField::Email(raw) => {
                 let email = Email::parse(&raw)?;
                 if email.normalized() != user.email.normalized() {
+                    self.require_recent_sign_in(auth).await?;
                     user.email_verified_at = None;
+                    address_changed = true;
                 }
                 user.email = email;
                 "email"
@@ -109,6 +115,13 @@ impl Core {
             serde_json::json!({ "field": what }),
         )
         .await;
+        if address_changed {
+            let change = CredentialChange::Email {
+                new: user.email.as_str(),
+            };
+            self.after_credential_change(auth, &old_email, change)
+                .await?;
+        }
         Ok(())
     }
 
@@ -127,7 +140,8 @@ impl Core {
         if email.normalized() == user.email.normalized() {
             return Ok(());
         }
-        user.email = email;
+        self.require_recent_sign_in(auth).await?;
+        let old_email = std::mem::replace(&mut user.email, email);
         user.email_verified_at = None;
         user.updated_at = self.now();
         self.inner.store.update_user(&user).await?;
@@ -140,6 +154,11 @@ impl Core {
             serde_json::json!({ "field": "email" }),
         )
         .await;
+        let change = CredentialChange::Email {
+            new: user.email.as_str(),
+        };
+        self.after_credential_change(auth, old_email.as_str(), change)
+            .await?;
         if self.email_confirmation_required().await? {
             self.send_confirmation(&user, link_base, ttl_secs).await?;
         }
@@ -175,7 +194,9 @@ impl Core {
             .await;
             return Err(CoreError::PasswordMismatch);
         }
-        self.inner.policy.check(new)?;
+        self.inner
+            .policy
+            .check_for(new, &PasswordContext::of_user(&user))?;
         let hash = self.inner.hasher.hash(new).await?;
         let notice = messages::mail_password_changed(user.email.as_str(), self.now());
         let revoked = self
@@ -219,6 +240,7 @@ impl Core {
             .await?;
         let phone = Phone::parse(phone)?;
         self.unrestricted_user(auth).await?;
+        self.require_recent_sign_in(auth).await?;
         self.count_code_request("sms", phone.as_str()).await?;
         if let Some(other) = self.inner.store.user_by_phone(&phone).await? {
             if other.id != auth.user_id {
@@ -253,6 +275,7 @@ impl Core {
             return Err(CoreError::field("code", "required"));
         }
         let mut user = self.current_user(auth).await?;
+        self.require_recent_sign_in(auth).await?;
         let key = account_key(user.id);
         self.ensure_not_locked(&key).await?;
         match self
@@ -282,40 +305,56 @@ impl Core {
             serde_json::Value::Null,
         )
         .await;
+        self.after_credential_change(auth, user.email.as_str(), CredentialChange::PhoneBound)
+            .await?;
         Ok(())
     }
 
     /// Removes the phone.
     pub async fn unset_phone(&self, auth: AuthContext, ctx: &RequestContext) -> CoreResult<()> {
-        self.unset(auth, ctx, "factor.phone.unbind", |u| u.phone = None)
-            .await
+        self.unset(auth, ctx, CredentialChange::PhoneRemoved, |u| {
+            u.phone.take().is_some()
+        })
+        .await
     }
 
     /// Removes TOTP.
     pub async fn unset_totp(&self, auth: AuthContext, ctx: &RequestContext) -> CoreResult<()> {
-        self.unset(auth, ctx, "factor.totp.unbind", |u| {
-            u.totp_secret = None;
+        self.unset(auth, ctx, CredentialChange::TotpRemoved, |u| {
+            u.totp_secret.take().is_some()
         })
         .await
     }
 
     /// Removes the Lark link.
     pub async fn unset_lark(&self, auth: AuthContext, ctx: &RequestContext) -> CoreResult<()> {
-        self.unset(auth, ctx, "identity.lark.unlink", |u| u.lark = None)
-            .await
+        self.unset(auth, ctx, CredentialChange::LarkUnlinked, |u| {
+            u.lark.take().is_some()
+        })
+        .await
     }
 
+    /// Applies `change` (which says whether there was anything to remove); a real removal
+    /// is audited and followed by [`Core::after_credential_change`].
     async fn unset(
         &self,
         auth: AuthContext,
         ctx: &RequestContext,
-        action: &str,
-        change: impl FnOnce(&mut User),
+        what: CredentialChange<'static>,
+        change: impl FnOnce(&mut User) -> bool,
     ) -> CoreResult<()> {
         let mut user = self.current_user(auth).await?;
-        change(&mut user);
+        if !change(&mut user) {
+            return Ok(());
+        }
+        self.require_recent_sign_in(auth).await?;
         user.updated_at = self.now();
         self.inner.store.update_user(&user).await?;
+        let action = match what {
+            CredentialChange::PhoneRemoved => "factor.phone.unbind",
+            CredentialChange::TotpRemoved => "factor.totp.unbind",
+            _ => "identity.lark.unlink",
+        };
         self.audit(
             Some(user.id),
             action,
@@ -325,6 +364,8 @@ impl Core {
             serde_json::Value::Null,
         )
         .await;
+        self.after_credential_change(auth, user.email.as_str(), what)
+            .await?;
         Ok(())
     }
 }

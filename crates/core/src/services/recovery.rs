@@ -5,6 +5,7 @@ use super::lockout::{account_key, destination_key};
 use super::{messages, Core};
 use crate::domain::{CodePurpose, Email, Password, RequestContext, UserStatus};
 use crate::error::{CoreError, CoreResult};
+use crate::security::passwords::PasswordContext;
 use crate::security::random;
 use crate::store::RevokeSessions;
 
@@ -99,7 +100,13 @@ impl Core {
         if code.trim().is_empty() {
             return Err(CoreError::field("code", "required"));
         }
-        self.inner.policy.check(new_password)?;
+        // Before the lookup only the typed address counts, so the answer does not depend
+        // on whether an account exists; its other words are checked once the code is.
+        let typed = PasswordContext {
+            email: Some(email.as_str()),
+            ..PasswordContext::default()
+        };
+        self.inner.policy.check_for(new_password, &typed)?;
         let norm = email.normalized();
         let user = self
             .inner
@@ -124,6 +131,9 @@ impl Core {
             }
             (Err(e), _) => return Err(e),
         };
+        self.inner
+            .policy
+            .check_for(new_password, &PasswordContext::of_user(&user))?;
         self.complete_reset(&user, &live, new_password, &key, "code", ctx)
             .await
     }
@@ -189,7 +199,9 @@ impl Core {
         self.limit_ip(super::rate_limits::Action::Reset, ctx)
             .await?;
         let (user, live, key) = self.check_reset_link(token).await?;
-        self.inner.policy.check(new_password)?;
+        self.inner
+            .policy
+            .check_for(new_password, &PasswordContext::of_user(&user))?;
         self.complete_reset(&user, &live, new_password, &key, "link", ctx)
             .await
     }

@@ -409,7 +409,11 @@ async fn changing_the_address_unconfirms_it_and_mails_the_new_one_when_required(
     assert!(now.email_verified_at.is_none());
     let mails = links(&h, "fresh@example.com", "email_verification");
     assert_eq!(mails.len(), 1, "the link goes to the new address");
-    assert!(h.mails_to("francis@example.com").is_empty());
+    let old = h.mails_to("francis@example.com");
+    assert!(
+        old.len() == 1 && old[0].params["purpose"] == "credential_change",
+        "the old address gets only the notice of the change: {old:?}"
+    );
     h.core
         .confirm_email(&token(&mails[0], CONFIRM), &test_ctx())
         .await
@@ -423,7 +427,7 @@ async fn changing_the_address_unconfirms_it_and_mails_the_new_one_when_required(
 }
 
 #[tokio::test]
-async fn changing_the_address_without_the_requirement_mails_nothing() {
+async fn changing_the_address_without_the_requirement_mails_only_the_notice() {
     let h = harness();
     let u = francis(&h).await;
     let s = sign_in(&h, "francis", PW).await.unwrap();
@@ -434,7 +438,13 @@ async fn changing_the_address_without_the_requirement_mails_nothing() {
     let now = h.core.user(u.id).await.unwrap();
     assert_eq!(now.email.as_str(), "fresh@example.com");
     assert!(now.email_verified_at.is_none(), "unconfirmed all the same");
-    assert!(h.store.outbox_messages().is_empty());
+    let mails = h.store.outbox_messages();
+    assert!(
+        mails.len() == 1
+            && mails[0].recipient == "francis@example.com"
+            && mails[0].params["purpose"] == "credential_change",
+        "no link, only the notice to the old address: {mails:?}"
+    );
     assert!(sign_in(&h, "fresh@example.com", PW).await.is_ok());
 }
 

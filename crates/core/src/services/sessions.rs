@@ -314,8 +314,9 @@ impl Core {
         }
     }
 
-    /// Applies revocations heard from other nodes until the feed ends. Returns at once when
-    /// the engine has no feed (a single process).
+    /// Applies revocations heard from other nodes (PostgreSQL) or other processes on the
+    /// same file (SQLite: the CLI, an import) until the feed ends. Returns at once when the
+    /// engine has no feed (the in-memory store, a single process).
     pub async fn follow_revocations(&self) -> CoreResult<()> {
         let Some(mut feed) = self.inner.store.revocation_feed().await? else {
             return Ok(());

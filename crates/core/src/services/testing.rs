@@ -507,6 +507,75 @@ async fn weak_passwords_are_refused_on_set_not_on_sign_in() {
     assert!(matches!(e, Err(CoreError::WeakPassword("too_short"))));
 }
 
+/// Passwords have no age (ASVS V6.2.10): ten years after it was set, the same password
+/// still signs in to a new session at once, nothing asks for a new one, and the stored hash
+/// is left as it was.
+#[tokio::test]
+async fn passwords_never_expire() {
+    let h = harness();
+    let user = h.user("old@example.com", "correct-horse-1").await;
+    let s = h
+        .core
+        .sign_in_password(
+            "old@example.com",
+            &Password::new("correct-horse-1"),
+            &ctx(),
+            MULTI,
+        )
+        .await
+        .unwrap();
+    h.core
+        .change_password(
+            s.auth(),
+            &Password::new("correct-horse-1"),
+            &Password::new("set-ten-years-ago-1"),
+            &ctx(),
+        )
+        .await
+        .unwrap();
+    let hash = h
+        .store
+        .user_by_id(user.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    let messages = h.store.outbox_messages().len();
+
+    h.clock.advance(Duration::days(3653));
+    let signed_in = h
+        .core
+        .sign_in_login_name(
+            "old@example.com",
+            &Password::new("set-ten-years-ago-1"),
+            None,
+            &ctx(),
+            MULTI,
+        )
+        .await
+        .unwrap();
+    let PasswordSignIn::Complete(signed_in) = signed_in else {
+        panic!("a step was asked for: {signed_in:?}");
+    };
+    let token = h.core.issue_access_token(signed_in.auth()).unwrap();
+    assert_eq!(
+        h.core.verify_access_token(&token).await.unwrap().user_id,
+        user.id,
+        "a new session, usable at once"
+    );
+    let after = h.store.user_by_id(user.id).await.unwrap().unwrap();
+    assert_eq!(
+        after.password_hash, hash,
+        "nothing rotated or flagged the password"
+    );
+    assert_eq!(after.status, crate::domain::UserStatus::Active);
+    assert_eq!(
+        h.store.outbox_messages().len(),
+        messages,
+        "no reminder to change it"
+    );
+}
+
 #[tokio::test]
 async fn duplicate_email_in_any_case_is_refused() {
     let h = harness();
@@ -950,6 +1019,63 @@ mod tokens {
             .await
             .unwrap();
         assert_eq!(r.expires_in, 14 * 24 * 3600);
+    }
+
+    /// A client that refreshes just before each access token expires still loses the
+    /// session at its absolute end (`core.session.absolute_lifetime_secs`): every refresh
+    /// token it presents is fresh, but a refresh needs a live session, and refreshing never
+    /// moves the session's end.
+    #[tokio::test]
+    async fn refresh_chain_ends_at_the_absolute_lifetime() {
+        let h = harness();
+        h.user("tok@example.com", "correct-horse-1").await;
+        let cfg = h.core.config().clone();
+        let started = h.core.now();
+        let end = started + Duration::seconds(cfg.session.absolute_lifetime_secs);
+        let mut t = token_login(&h, false).await;
+        let step = Duration::seconds(t.expires_in - 1);
+        assert!(
+            step < Duration::seconds(t.expires_in + cfg.tokens.refresh_extra_secs),
+            "each refresh token is presented well inside its own lifetime"
+        );
+        let bound = cfg.session.absolute_lifetime_secs / step.whole_seconds() + 2;
+        let mut refreshes = 0_i64;
+        let refused = loop {
+            assert!(
+                refreshes <= bound,
+                "the chain outlived the absolute lifetime"
+            );
+            h.clock.advance(step);
+            if h.core.now() < end {
+                assert!(
+                    h.core.verify_bearer(&t.access_token).await.is_ok(),
+                    "the access token is still good just before it expires"
+                );
+            }
+            match h.core.refresh_tokens(&t.refresh_token, &ctx()).await {
+                Ok(next) => {
+                    assert_eq!(next.auth, t.auth, "one session all along");
+                    t = next;
+                    refreshes += 1;
+                }
+                Err(e) => break e,
+            }
+        };
+        assert!(matches!(refused, CoreError::InvalidGrant), "{refused:?}");
+        assert!(h.core.now() >= end, "no refresh was refused before the end");
+        assert!(
+            h.core.now() < end + step,
+            "the first refresh after the end is refused"
+        );
+        assert_eq!(
+            refreshes,
+            (cfg.session.absolute_lifetime_secs - 1) / step.whole_seconds(),
+            "every refresh before the end succeeded"
+        );
+        assert!(matches!(
+            h.core.verify_bearer(&t.access_token).await,
+            Err(CoreError::SessionInvalid)
+        ));
     }
 
     #[tokio::test]

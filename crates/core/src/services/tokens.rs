@@ -14,7 +14,7 @@ use super::sessions::AuthContext;
 use super::{Core, SessionOptions, SignedIn};
 use crate::domain::{RequestContext, TokenPair, User};
 use crate::error::{CoreError, CoreResult};
-use crate::security::keyed;
+use crate::security::{keyed, random};
 
 /// Tokens handed to a client.
 #[derive(Debug, Clone)]
@@ -60,8 +60,8 @@ impl Core {
         lifespan_secs: i64,
     ) -> CoreResult<(String, String)> {
         let now = self.now();
-        let access = Uuid::new_v4().to_string();
-        let refresh = Uuid::new_v4().to_string();
+        let access = random::uuid_shaped();
+        let refresh = random::uuid_shaped();
         let pair = TokenPair {
             id: Uuid::now_v7(),
             session_id: auth.session_id,

@@ -33,6 +33,7 @@ struct State {
     last_role_id: i64,
     user_roles: Vec<(UserId, i64)>,
     files: Vec<StoredFile>,
+    identities: Vec<ExternalBinding>,
 }
 
 /// The in-memory store.
@@ -261,6 +262,7 @@ impl UserStore for MemoryStore {
             e.ip = None;
         }
         st.quotas.remove(&id);
+        st.identities.retain(|b| b.user_id != id);
         Ok(revoked)
     }
 }
@@ -342,6 +344,15 @@ impl SessionStore for MemoryStore {
             .filter(|s| s.user_id == user_id && s.revoked_at.is_none())
             .cloned()
             .collect())
+    }
+    async fn revoke_unexpired_sessions(
+        &self,
+        user_id: Option<UserId>,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<SessionId>> {
+        Ok(revoke_where(&mut self.lock().sessions, now, |s| {
+            s.expires_at > now && user_id.is_none_or(|u| s.user_id == u)
+        }))
     }
 }
 
@@ -943,7 +954,7 @@ fn file_bytes(files: &[StoredFile], owner: UserId) -> i64 {
 
 #[async_trait]
 impl FileStore for MemoryStore {
-    async fn insert_file(&self, file: &StoredFile, quota_bytes: i64) -> StoreResult<FileInsert> {
+    async fn insert_file(&self, file: &StoredFile, limits: FileLimits) -> StoreResult<FileInsert> {
         let mut st = self.lock();
         if !st
             .users
@@ -952,10 +963,18 @@ impl FileStore for MemoryStore {
         {
             return Err(StoreError::NotFound);
         }
-        if file.kind == FileKind::File
-            && file_bytes(&st.files, file.owner).saturating_add(file.size) > quota_bytes
-        {
-            return Ok(FileInsert::OverQuota);
+        if file.kind == FileKind::File {
+            let count = st
+                .files
+                .iter()
+                .filter(|f| f.owner == file.owner && f.kind == FileKind::File)
+                .count();
+            if !limits.allows_another(i64::try_from(count).unwrap_or(i64::MAX)) {
+                return Ok(FileInsert::TooManyFiles);
+            }
+            if file_bytes(&st.files, file.owner).saturating_add(file.size) > limits.max_bytes {
+                return Ok(FileInsert::OverQuota);
+            }
         }
         let is_replaced = |f: &StoredFile| {
             file.kind == FileKind::Avatar && f.owner == file.owner && f.kind == FileKind::Avatar
@@ -1004,6 +1023,90 @@ impl FileStore for MemoryStore {
         let before = st.files.len();
         st.files.retain(|f| f.id != id);
         Ok(st.files.len() < before)
+    }
+}
+
+#[async_trait]
+impl IdentityStore for MemoryStore {
+    async fn user_by_external(&self, provider: &str, subject: &str) -> StoreResult<Option<UserId>> {
+        Ok(self
+            .lock()
+            .identities
+            .iter()
+            .find(|b| b.provider == provider && b.subject == subject)
+            .map(|b| b.user_id))
+    }
+    async fn identities_of_user(&self, user_id: UserId) -> StoreResult<Vec<ExternalBinding>> {
+        let mut found: Vec<ExternalBinding> = self
+            .lock()
+            .identities
+            .iter()
+            .filter(|b| b.user_id == user_id)
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| (a.created_at, &a.provider).cmp(&(b.created_at, &b.provider)));
+        Ok(found)
+    }
+    async fn bind_external(&self, binding: &ExternalBinding) -> StoreResult<BindOutcome> {
+        let mut st = self.lock();
+        if !st
+            .users
+            .iter()
+            .any(|u| u.id == binding.user_id && u.deleted_at.is_none())
+        {
+            return Err(StoreError::NotFound);
+        }
+        if let Some(b) = st
+            .identities
+            .iter()
+            .find(|b| b.provider == binding.provider && b.subject == binding.subject)
+        {
+            return Ok(if b.user_id == binding.user_id {
+                BindOutcome::Bound
+            } else {
+                BindOutcome::SubjectTaken(b.user_id)
+            });
+        }
+        if st
+            .identities
+            .iter()
+            .any(|b| b.user_id == binding.user_id && b.provider == binding.provider)
+        {
+            return Ok(BindOutcome::AccountBound);
+        }
+        let mut stored = binding.clone();
+        stored.created_at = micros(stored.created_at);
+        st.identities.push(stored);
+        Ok(BindOutcome::Bound)
+    }
+    async fn insert_external_user(
+        &self,
+        user: &NewUser,
+        provider: &str,
+        subject: &str,
+    ) -> StoreResult<User> {
+        let mut st = self.lock();
+        let mut u = user.clone().into_user();
+        normalize(&mut u);
+        // The engines insert the account first, so its conflicts are reported first.
+        if let Some(f) = conflicts(&st.users, &u) {
+            return Err(StoreError::Conflict(f));
+        }
+        if st
+            .identities
+            .iter()
+            .any(|b| b.provider == provider && b.subject == subject)
+        {
+            return Err(StoreError::Conflict(UniqueField::Other));
+        }
+        st.identities.push(ExternalBinding {
+            provider: provider.to_owned(),
+            subject: subject.to_owned(),
+            user_id: u.id,
+            created_at: u.created_at,
+        });
+        st.users.push(u.clone());
+        Ok(u)
     }
 }
 

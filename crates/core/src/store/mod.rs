@@ -5,13 +5,15 @@
 //! can run them in one transaction.
 
 mod files;
+mod identities;
 mod invites;
 pub mod memory;
 mod roles;
 mod todos;
 mod tokens;
 
-pub use files::{FileInsert, FileStore};
+pub use files::{FileInsert, FileLimits, FileStore};
+pub use identities::{BindOutcome, ExternalBinding, IdentityStore};
 pub use invites::InviteStore;
 pub use roles::RoleStore;
 pub use todos::TodoStore;
@@ -167,8 +169,9 @@ pub trait UserStore: Send + Sync {
     /// Erases an account: writes the blanked row, clears password and TOTP, revokes every
     /// session, deletes its token pairs, codes, to-dos, role assignments, file rows, login
     /// history and invite quota, and the outbox messages to its addresses; blanks the IP and
-    /// user agent of its sessions; and removes the IP from audit events about it (which stay,
-    /// pseudonymised by the random id). Returns the revoked session ids.
+    /// user agent of its sessions; deletes its social identity bindings; and removes the IP
+    /// from audit events about it (which stay, pseudonymised by the random id). Returns the
+    /// revoked session ids.
     async fn erase_user(&self, erasure: &Erasure) -> StoreResult<Vec<SessionId>>;
 }
 
@@ -198,6 +201,17 @@ pub trait SessionStore: Send + Sync {
     ) -> StoreResult<Vec<SessionId>>;
     /// The user's sessions that are not revoked (expiry is for the caller to judge).
     async fn list_user_sessions(&self, user_id: UserId) -> StoreResult<Vec<Session>>;
+    /// Revokes the unrevoked sessions of one user (`Some`) or of every user (`None`) whose
+    /// absolute end (`expires_at`) is after `now`; returns their ids. Sessions past that end
+    /// are left alone: nothing can use them again, and since sessions are never deleted,
+    /// ending "everything" would otherwise return (and broadcast) every session ever made.
+    /// Sessions that look idle are revoked: a node may have renewed one in its cache
+    /// without writing that back yet.
+    async fn revoke_unexpired_sessions(
+        &self,
+        user_id: Option<UserId>,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<SessionId>>;
 }
 
 /// One-time codes.
@@ -317,18 +331,20 @@ pub trait Store:
     + InviteStore
     + RoleStore
     + FileStore
+    + IdentityStore
 {
     /// Cheap liveness check for `/readyz`.
     async fn ping(&self) -> StoreResult<()>;
     /// Engine name for logs and metrics (`sqlite`, `postgres`).
     fn engine(&self) -> &'static str;
     /// Tells the other nodes that these (already committed) revocations happened. Engines
-    /// that serve a single process (SQLite) need not do anything.
+    /// whose feed finds revocations in the data itself (SQLite polls) need not do anything.
     async fn publish_revocations(&self, _ids: &[SessionId]) -> StoreResult<()> {
         Ok(())
     }
-    /// A feed of revocations made by any node, for engines shared by several nodes
-    /// (PostgreSQL: LISTEN/NOTIFY). `None` when the engine serves a single process.
+    /// A feed of revocations made by any node or process sharing the store, so a running
+    /// server drops them from its session cache (PostgreSQL: LISTEN/NOTIFY; SQLite: polling
+    /// the file, for the CLI and imports). `None` when nothing else can revoke.
     async fn revocation_feed(
         &self,
     ) -> StoreResult<Option<tokio::sync::mpsc::Receiver<RevocationEvent>>> {

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use tessera_e2e::{browser, cookie_value, on_both_engines, Engine, TestApp};
 
 /// A password that passes the original's pattern and Tessera's policy.
-const PW: &str = "tessera99x";
+const PW: &str = "mosaic99x";
 /// Another such password.
 const PW2: &str = "n3w-secret-pw";
 /// The OAuth2 realm: the default `public_url` plus the dialect's base path.

@@ -441,3 +441,37 @@ async fn social_users_cannot_use_password_flows(engine: Engine) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 on_both_engines!(social_users_cannot_use_password_flows);
+
+/// The Google `sub` is the identity (ASVS 5.0 V10.5.2): the same `sub` reporting a new
+/// address signs in to the same account, whose address stays; another `sub` reporting
+/// the bound account's address is refused in the original's format.
+async fn the_google_subject_is_the_identity_not_the_address(engine: Engine) {
+    let Some((app, idp)) = app(engine).await else {
+        return;
+    };
+    let claims = FakeIdentityProvider::google_claims(WEB_ID, "g-moves", "first@example.com");
+    let (status, first) = by_token(&app, "google", "web", &idp.google_id_token(&claims)).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let before = me(&app, first["access_token"].as_str().unwrap()).await;
+
+    let claims = FakeIdentityProvider::google_claims(WEB_ID, "g-moves", "moved@example.com");
+    let (status, moved) = by_token(&app, "google", "web", &idp.google_id_token(&claims)).await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(moved["user_principal"], "google:first@example.com");
+    let after = me(&app, moved["access_token"].as_str().unwrap()).await;
+    assert_eq!(after["id"], before["id"], "same sub, same account");
+    assert_eq!(
+        after["email"], before["email"],
+        "the address is not changed"
+    );
+
+    let claims = FakeIdentityProvider::google_claims(WEB_ID, "g-other", "first@example.com");
+    let (status, body) = by_token(&app, "google", "web", &idp.google_id_token(&claims)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_request");
+    assert_eq!(
+        user_error(&body),
+        "A user with the same email (first@example.com) already exists."
+    );
+}
+on_both_engines!(the_google_subject_is_the_identity_not_the_address);

@@ -22,7 +22,7 @@ use tessera_e2e::{
 };
 
 /// Passes clumsy-tools' pattern (a digit and a letter, 6–20), SSPanel's length and the policy.
-const PW: &str = "tessera99x";
+const PW: &str = "mosaic99x";
 /// Accounts registered before the first round; the sign-ins of the load use them.
 const SEEDS: usize = 6;
 /// Load tasks per round.

@@ -35,6 +35,17 @@ const ACCOUNTS: [(&str, &str, &str); 8] = [
     ("ugene-user@example.com", "python-bcrypt-pw", "$2b$05$"),
 ];
 
+/// What a sign-in with the password alone answers: the weplanx row has a TOTP bound, and
+/// a bound factor is asked wherever the password is (`core.enforce_second_factors`), so
+/// weplanx and clumsy-tools refuse it after checking (and upgrading) the password.
+fn password_alone(email: &str, ok: StatusCode) -> StatusCode {
+    if email == ACCOUNTS[0].0 {
+        StatusCode::BAD_REQUEST
+    } else {
+        ok
+    }
+}
+
 /// The TOTP secret of the weplanx row.
 const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
@@ -125,14 +136,14 @@ async fn imported_accounts_sign_in_everywhere_and_are_upgraded(engine: Engine) {
         );
         assert_eq!(
             weplanx_login(&app, email, pw).await,
-            StatusCode::NO_CONTENT,
+            password_alone(email, StatusCode::NO_CONTENT),
             "{email}"
         );
         let after = stored_hash(&app, email).await;
         assert!(after.starts_with(CURRENT), "{email}: {after}");
         assert_eq!(
             clumsy_login(&app, email, pw).await,
-            StatusCode::OK,
+            password_alone(email, StatusCode::OK),
             "{email}"
         );
     }
@@ -156,14 +167,14 @@ async fn imported_accounts_sign_in_everywhere_and_are_upgraded(engine: Engine) {
         );
         assert_eq!(
             clumsy_login(&app, email, pw).await,
-            StatusCode::OK,
+            password_alone(email, StatusCode::OK),
             "{email}"
         );
         let after = stored_hash(&app, email).await;
         assert!(after.starts_with(CURRENT), "{email}: {after}");
         assert_eq!(
             weplanx_login(&app, email, pw).await,
-            StatusCode::NO_CONTENT,
+            password_alone(email, StatusCode::NO_CONTENT),
             "{email}"
         );
     }

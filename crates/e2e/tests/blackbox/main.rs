@@ -11,6 +11,8 @@ mod headers;
 mod legacy_import;
 mod races;
 mod rate_limits;
+mod second_factor;
+mod sqlite_revocation;
 mod sspanel;
 mod ugene;
 mod weplanx;

@@ -20,7 +20,7 @@ use tessera_e2e::{
 const PW: &str = "correct-horse-battery";
 const PW2: &str = "n3w-Secret-pass";
 /// A password that passes clumsy-tools' pattern (a digit and a letter) and the policy.
-const CLUMSY_PW: &str = "tessera99x";
+const CLUMSY_PW: &str = "mosaic99x";
 
 const HOUR: i64 = 3_600;
 const DAY: i64 = 86_400;

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use tessera_api::dialects::ugene::codes as c;
 use tessera_core::domain::Password;
 use tessera_core::services::CreateUser;
+use tessera_core::store::{BindOutcome, ExternalBinding};
 use tessera_e2e::{on_both_engines, seed_context, Engine, TestApp};
 
 /// The document's example password (digits, lower and upper case).
@@ -1165,6 +1166,9 @@ async fn files_and_avatars(engine: Engine) {
     app.stop().await;
 }
 
+/// A Google subject (`sub`) bound to the account whose data is shown, exported and erased.
+const SUBJECT: &str = "110248495921238986420";
+
 async fn gdpr_show_export_restrict_forget(engine: Engine) {
     let Some(app) = TestApp::spawn(engine).await else {
         return;
@@ -1183,6 +1187,21 @@ async fn gdpr_show_export_restrict_forget(engine: Engine) {
         .await,
         c::OK,
     );
+    // A social sign-in's subject bound to the account is personal data too.
+    let uid = app.user_id(email).await;
+    let linked_at = app.core.now();
+    let bound = app
+        .core
+        .store()
+        .bind_external(&ExternalBinding {
+            provider: "google".into(),
+            subject: SUBJECT.into(),
+            user_id: uid,
+            created_at: linked_at,
+        })
+        .await
+        .unwrap();
+    assert_eq!(bound, BindOutcome::Bound);
 
     let v = get(&app, Some(&token), "/api/gdpr/show-data/en").await;
     let data = &v["answer"]["data"];
@@ -1191,6 +1210,14 @@ async fn gdpr_show_export_restrict_forget(engine: Engine) {
     assert_eq!(data["user-hash"], json!([]));
     assert_eq!(data["export"]["account"]["email"], email);
     assert_eq!(data["export"]["files"][0]["name"], "notes.txt");
+    assert_eq!(
+        data["export"]["external_identities"],
+        json!([{
+            "provider": "google",
+            "subject": SUBJECT,
+            "created_at": linked_at.unix_timestamp(),
+        }])
+    );
     assert!(
         !v.to_string().contains("$argon2"),
         "no password hash is shown"
@@ -1203,6 +1230,10 @@ async fn gdpr_show_export_restrict_forget(engine: Engine) {
     let mail = app.mail_to(email).await;
     assert!(mail.subject.contains("export"), "{}", mail.subject);
     assert!(mail.text_body.contains(email) && mail.text_body.contains("notes.txt"));
+    assert!(
+        mail.text_body.contains("external_identities") && mail.text_body.contains(SUBJECT),
+        "the mailed export lists the bound subject"
+    );
 
     ok(
         &get(&app, Some(&token), "/api/gdpr/restrict/en").await,
@@ -1228,7 +1259,6 @@ async fn gdpr_show_export_restrict_forget(engine: Engine) {
         true
     );
 
-    let uid = app.user_id(email).await;
     let res = reqwest::Client::new()
         .post(app.url("/login"))
         .json(&json!({ "email": email, "password": PW }))
@@ -1270,6 +1300,23 @@ async fn gdpr_show_export_restrict_forget(engine: Engine) {
         c::WRONG_CREDENTIALS,
     );
     assert!(app.core.store().user_files(uid).await.unwrap().is_empty());
+    assert!(
+        app.core
+            .store()
+            .identities_of_user(uid)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the bound subject is erased"
+    );
+    assert_eq!(
+        app.core
+            .store()
+            .user_by_external("google", SUBJECT)
+            .await
+            .unwrap(),
+        None
+    );
     assert!(
         app.core.user_by_email(email).await.unwrap().is_none(),
         "the address is released"

@@ -6,7 +6,7 @@ use tessera_core::domain::{
     AuditEvent, Email, FileKind, LoginEvent, NewTodoItem, SessionId, TokenPair, User, UserId,
     UserStatus,
 };
-use tessera_core::store::{Erasure, SharedStore, StoreError, UniqueField};
+use tessera_core::store::{Erasure, FileLimits, SharedStore, StoreError, UniqueField};
 use uuid::Uuid;
 
 use crate::fixtures::{code, mail, new_role, new_user, session, stored_file, t};
@@ -106,7 +106,10 @@ async fn seed(store: &SharedStore, email: &str, tag: u8) -> Seeded {
     let file_ids = vec![format!("avatar{tag}"), format!("file{tag}")];
     for (id, kind) in file_ids.iter().zip([FileKind::Avatar, FileKind::File]) {
         store
-            .insert_file(&stored_file(user.id, id, kind, 10, 9), 1_000)
+            .insert_file(
+                &stored_file(user.id, id, kind, 10, 9),
+                FileLimits::bytes(1_000),
+            )
             .await
             .unwrap();
     }

@@ -259,3 +259,88 @@ pub async fn session_single_per_user_spares_other_dialects(store: SharedStore) {
         .collect();
     assert!(live.contains(&other.id) && live.contains(&second.id) && !live.contains(&first.id));
 }
+
+/// Ending "every session" of one user or of everyone revokes exactly the unrevoked
+/// sessions not past their absolute end (idle-looking ones included), returns their ids,
+/// keeps earlier revocation times, and leaves other users alone when scoped to one.
+pub async fn session_revoke_unexpired_of_one_user_or_everyone(store: SharedStore) {
+    let a = store
+        .insert_user(&new_user("end-a@example.com", None, 0), &[])
+        .await
+        .unwrap();
+    let b = store
+        .insert_user(&new_user("end-b@example.com", None, 0), &[])
+        .await
+        .unwrap();
+    let now = 10_000;
+    // `session(_, c)` ends at c + 86 400 and idles out at c + 3 600.
+    let a_live = session(a.id, now - 10);
+    let a_idle = session(a.id, 0);
+    let a_revoked = session(a.id, 1);
+    let a_expired = session(a.id, now - 86_400);
+    let b_live = session(b.id, now - 20);
+    let b_other = session(b.id, now - 30);
+    for s in [&a_live, &a_idle, &a_revoked, &a_expired, &b_live, &b_other] {
+        store.create_session(s, false).await.unwrap();
+    }
+    assert!(store.revoke_session(a_revoked.id, t(5)).await.unwrap());
+
+    let ended = store
+        .revoke_unexpired_sessions(Some(a.id), t(now))
+        .await
+        .unwrap();
+    assert_eq!(
+        ended.iter().copied().collect::<HashSet<_>>(),
+        HashSet::from([a_live.id, a_idle.id])
+    );
+    let revoked_at = |id: SessionId| {
+        let store = store.clone();
+        async move { store.session_by_id(id).await.unwrap().unwrap().revoked_at }
+    };
+    assert_eq!(revoked_at(a_live.id).await, Some(t(now)));
+    assert_eq!(revoked_at(a_revoked.id).await, Some(t(5)), "kept its time");
+    assert_eq!(
+        revoked_at(a_expired.id).await,
+        None,
+        "past its end: untouched"
+    );
+    assert_eq!(
+        store.list_user_sessions(b.id).await.unwrap().len(),
+        2,
+        "other users keep their sessions"
+    );
+    assert!(store
+        .revoke_unexpired_sessions(Some(a.id), t(now + 1))
+        .await
+        .unwrap()
+        .is_empty());
+
+    let c = store
+        .insert_user(&new_user("end-c@example.com", None, 0), &[])
+        .await
+        .unwrap();
+    let c_live = session(c.id, now);
+    store.create_session(&c_live, false).await.unwrap();
+    let ended = store
+        .revoke_unexpired_sessions(None, t(now + 2))
+        .await
+        .unwrap();
+    assert_eq!(
+        ended.iter().copied().collect::<HashSet<_>>(),
+        HashSet::from([b_live.id, b_other.id, c_live.id])
+    );
+    for user in [a.id, b.id, c.id] {
+        assert!(store
+            .list_user_sessions(user)
+            .await
+            .unwrap()
+            .iter()
+            .all(|s| s.id == a_expired.id));
+    }
+    assert_eq!(revoked_at(c_live.id).await, Some(t(now + 2)));
+    assert!(store
+        .revoke_unexpired_sessions(None, t(now + 3))
+        .await
+        .unwrap()
+        .is_empty());
+}

@@ -110,6 +110,10 @@ pub(super) async fn token_result(st: &AppState, t: IssuedTokens) -> Result<Respo
     .into_response())
 }
 
+/// The password was right, but the account has a second factor this protocol cannot carry.
+const SECOND_FACTOR: &str =
+    "This account uses two-step verification; sign in with a client that asks for the code.";
+
 /// Maps sign-in failures on token endpoints (400 ErrorResult, user messages).
 fn sign_in_error(e: CoreError) -> ClError {
     match e {
@@ -120,6 +124,7 @@ fn sign_in_error(e: CoreError) -> ClError {
         CoreError::TooManyRequests(secs) => ClError::token_user(TOO_MANY).retry_after(secs),
         CoreError::CodeInvalid => ClError::token_user("Invalid login code."),
         CoreError::CodeExpired => ClError::token_user("Login code expired."),
+        CoreError::SecondFactorRequired => ClError::token_user(SECOND_FACTOR),
         CoreError::Internal(cause) => ClError::internal(&cause),
         other => ClError::token_user(&other.to_string()),
     }

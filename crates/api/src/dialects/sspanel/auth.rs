@@ -4,7 +4,7 @@ use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use tessera_core::domain::{Email, Password};
-use tessera_core::security::passwords::PasswordPolicy;
+use tessera_core::security::passwords::PasswordContext;
 use tessera_core::services::{CreateUser, SessionOptions, SignedIn};
 use tessera_core::CoreError;
 
@@ -94,6 +94,7 @@ pub async fn login(
     let s = match signed_in {
         Ok(s) => s,
         Err(CoreError::TotpInvalid) => return reply(0, m::LOGIN_TOTP_WRONG),
+        Err(CoreError::SecondFactorRequired) => return reply(0, m::LOGIN_SECOND_FACTOR),
         Err(CoreError::AccountLocked | CoreError::RateLimited) => {
             return reply(0, m::TOO_MANY_ATTEMPTS)
         }
@@ -141,9 +142,20 @@ async fn check_form(st: &AppState, p: &Params, email: &str) -> Result<(), &'stat
     }
     if st.config.sspanel.email_verify {
         // The policy is applied again when the account is created, but checking it first
-        // keeps a refused password from spending the e-mailed code.
-        let policy = PasswordPolicy::new(st.core.config().password.clone());
-        if policy.check(&Password::new(passwd)).is_err() {
+        // (with the same words of the account: its address and name) keeps a refused
+        // password from spending the e-mailed code.
+        let name = p.trimmed("name").unwrap_or_default();
+        let context = PasswordContext {
+            email: Some(email),
+            username: None,
+            name: Some(&name),
+        };
+        if st
+            .core
+            .password_policy()
+            .check_for(&Password::new(passwd), &context)
+            .is_err()
+        {
             return Err(m::PASSWORD_WEAK);
         }
         let code = p.trimmed("emailcode").unwrap_or_default();

@@ -7,6 +7,9 @@ pub const LOGIN_OK: &str = "登录成功";
 /// Unknown e-mail or wrong password: one answer for both (the original said
 /// "邮箱不存在" for an unknown address; later versions unified the message too).
 pub const LOGIN_WRONG: &str = "邮箱或者密码错误";
+/// The password was right but the account's second factor is the e-mailed code, which
+/// this form cannot carry (Tessera; `core.enforce_second_factors`).
+pub const LOGIN_SECOND_FACTOR: &str = "此账户已开启邮件两步验证，请在支持该验证方式的客户端登录。";
 /// Missing or wrong two-factor code.
 pub const LOGIN_TOTP_WRONG: &str = "两步验证码错误，如果您是丢失了生成器或者错误地设置了这个选项，您可以尝试重置密码，即可取消这个选项。";
 /// Tessera: the account is locked after repeated failures.

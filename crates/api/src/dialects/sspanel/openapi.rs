@@ -122,6 +122,12 @@ pub const LOGIN_ANSWERS: &[Answer] = &[
     ),
     answer(
         0,
+        m::LOGIN_SECOND_FACTOR,
+        "Tessera: the password is right but the account's second factor is the e-mailed \
+         code (switched on through Ugene), which this form cannot carry.",
+    ),
+    answer(
+        0,
         m::TOO_MANY_ATTEMPTS,
         "The account is locked after repeated failures, or too many requests.",
     ),

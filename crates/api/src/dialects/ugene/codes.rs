@@ -62,6 +62,8 @@ pub const TOO_OFTEN: &str = "001408";
 pub const STATUS_FAILED: &str = "001409";
 /// change-pwd failed (current password wrong, or the new one refused).
 pub const CHANGE_PASSWORD_FAILED: &str = "001410";
+/// The account has an authenticator (TOTP) bound: sign-in needs its current code in `otp`.
+pub const TOTP_REQUIRED: &str = "001411";
 /// A role's name or permissions are invalid, or the name is taken.
 pub const ROLE_INVALID: &str = "001412";
 /// The request body is larger than allowed.
@@ -105,6 +107,9 @@ pub const TOKEN_WRONG: &str = "004004";
 /// The token belongs to a sign-in still waiting for its e-mailed code: only resend-otp
 /// and a new sign-in with the code are open to it.
 pub const OTP_REQUIRED: &str = "004005";
+/// The change (address, two-factor) needs a session that signed in recently: sign in
+/// again and repeat it.
+pub const REAUTH_REQUIRED: &str = "004006";
 
 /// `(code, meaning, where)` for every code, in the order of the published table.
 pub const CATALOGUE: &[(&str, &str, &str)] = &[
@@ -132,11 +137,12 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     (EMAIL_NOT_CONFIRMED, "address not confirmed (Tessera)", "auth/signin"),
     (WRONG_CREDENTIALS, "wrong name or password", "auth/signin; auth/restore-pwd when configured"),
     (LOCKED, "too many failures, locked for a while (Tessera)", "auth/signin, auth/verify-pwd, user/change-pwd"),
-    (OTP_INVALID, "sign-in code wrong, used or expired (Tessera)", "auth/signin"),
+    (OTP_INVALID, "sign-in code (e-mailed or authenticator) wrong, used or expired (Tessera)", "auth/signin"),
     (REGISTRATION_CLOSED, "registration closed (Tessera)", "reg/signup"),
     (TOO_OFTEN, "too many requests, try later (Tessera)", "mails: resend-confirm, restore-pwd, resend-otp, export-data, signin"),
     (STATUS_FAILED, "unknown account, or one's own", "admin/change-user-status"),
     (CHANGE_PASSWORD_FAILED, "current password wrong or new password refused", "user/change-pwd"),
+    (TOTP_REQUIRED, "authenticator (TOTP) code required in `otp` (Tessera)", "auth/signin"),
     (ROLE_INVALID, "role name or permissions invalid, or name taken", "admin/create-role, admin/modify-role"),
     (BODY_TOO_LARGE, "request body too large (Tessera)", "POST /api"),
     (ROLE_NOT_FOUND, "no such role", "admin/delete-role, admin/modify-role, admin/assign-role, admin/unassign-role"),
@@ -158,6 +164,7 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     (FILE_NOT_FOUND, "no such file, or not yours (Tessera)", "GET /download/file, GET /image/user/avatar"),
     (TOKEN_WRONG, "token missing, wrong, expired or ended", "every call that needs a token"),
     (OTP_REQUIRED, "sign-in waiting for its e-mailed code (Tessera)", "every call that needs a token, with a pending token"),
+    (REAUTH_REQUIRED, "sign in again to make this change (Tessera)", "user/change-email, user/switch-2fa"),
 ];
 
 #[cfg(test)]

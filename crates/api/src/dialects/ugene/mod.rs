@@ -198,6 +198,7 @@ pub fn code_of(e: &CoreError, fallback: &'static str) -> &'static str {
         | CoreError::CodeRequestedTooOften
         | CoreError::TooManyRequests(_) => codes::TOO_OFTEN,
         CoreError::AccountLocked => codes::LOCKED,
+        CoreError::ReauthRequired => codes::REAUTH_REQUIRED,
         CoreError::Internal(msg) => {
             tracing::error!(error = %msg, "ugene: request failed");
             codes::INTERNAL

@@ -169,7 +169,10 @@ pub async fn signin(call: &Call) -> Out {
         Err(e) => Out::error(match e {
             CoreError::InvalidCredentials => codes::WRONG_CREDENTIALS,
             CoreError::EmailNotConfirmed => codes::EMAIL_NOT_CONFIRMED,
-            CoreError::CodeInvalid | CoreError::CodeExpired => codes::OTP_INVALID,
+            CoreError::CodeInvalid | CoreError::CodeExpired | CoreError::TotpInvalid => {
+                codes::OTP_INVALID
+            }
+            CoreError::SecondFactorRequired => codes::TOTP_REQUIRED,
             other => code_of(&other, codes::WRONG_CREDENTIALS),
         }),
     }

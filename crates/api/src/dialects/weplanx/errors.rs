@@ -23,6 +23,11 @@ pub mod messages {
     pub const LOGIN_MAX_FAILURES: &str = "登录失败超出最大次数";
     /// Wrong credentials.
     pub const LOGIN_INVALID: &str = "登录验证无效";
+    /// Tessera: the password was right but the account has a second factor that password
+    /// sign-in cannot carry; TOTP sign-in (`/login/totp`) still works.
+    pub const SECOND_FACTOR: &str = "该账号已开启两步验证，请使用动态口令登录";
+    /// Tessera: the change needs a recent sign-in (`core.session.recent_sign_in_secs`).
+    pub const REAUTH_REQUIRED: &str = "请重新登录后再进行此修改";
     /// Wrong TOTP code at binding.
     pub const TOTP_INVALID: &str = "口令验证码无效";
     /// Wrong SMS code.
@@ -189,6 +194,13 @@ impl WxError {
             CoreError::NotAnImage => Self::public(code, "not an image"),
             CoreError::NameTaken => Self::public(code, "name taken"),
             CoreError::OtpRequired => Self::public(code, "one-time code required"),
+            CoreError::SecondFactorRequired => Self::public(code, m::SECOND_FACTOR),
+            CoreError::ReauthRequired => Self {
+                status: StatusCode::UNAUTHORIZED,
+                body: json!({ "code": code, "message": m::REAUTH_REQUIRED }),
+                clear_token: false,
+                retry_after: None,
+            },
             CoreError::Internal(cause) => {
                 tracing::error!(cause = %cause, "internal error");
                 Self {

@@ -217,7 +217,11 @@ pub mod model {
     }
 
     fn session_invalid_code() -> utoipa::openapi::schema::Object {
-        string_enum(&["session_invalid"], "Always `session_invalid`.")
+        string_enum(
+            &["session_invalid", "reauth_required"],
+            "`session_invalid`; or `reauth_required` when a change of the address or of a \
+             second factor needs a session that signed in recently (Tessera).",
+        )
     }
 
     fn internal_code() -> utoipa::openapi::schema::Object {
@@ -559,10 +563,11 @@ pub mod model {
     }
 
     /// No live session (401): no `TOKEN` cookie, or an expired / revoked / invalid one
-    /// (then the answer also clears the cookie).
+    /// (then the answer also clears the cookie); or, for a change of the address or of a
+    /// second factor, a session that did not sign in recently (`reauth_required`).
     #[derive(ToSchema)]
     pub struct Unauthorized {
-        /// Always `session_invalid`.
+        /// `session_invalid` (or `reauth_required`).
         #[schema(schema_with = session_invalid_code)]
         pub code: String,
         /// Human-readable text.

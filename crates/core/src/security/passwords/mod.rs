@@ -10,4 +10,4 @@ pub use hasher::{PasswordHasher, Verification};
 pub use legacy::{
     encode_imported, ImportHashError, LegacyFormat, MAX_BCRYPT_COST, MAX_PBKDF2_ITERATIONS,
 };
-pub use policy::PasswordPolicy;
+pub use policy::{PasswordContext, PasswordPolicy, MIN_CONTEXT_WORD_CHARS};
