@@ -36,7 +36,7 @@ BUILD="${BUILD:-1}"
 KEEP="${KEEP:-0}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 RESULTS_DIR="${RESULTS_DIR:-$TARGET_DIR/bench-load/$(date +%Y%m%d-%H%M%S)}"
-BENCH_PASSWORD="bench-load-password-7319"
+BENCH_PASSWORD="quiet-load-harbor-7319"
 export SIGNIN_USERS BENCH_PASSWORD PACE_MS
 
 # Each wrk run gets this much longer than its -d before it is killed.

@@ -1,6 +1,7 @@
 //! Black-box tests: one binary, a module per dialect, each test on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cli_revocations;
 mod clumsy;
 mod clumsy_social;
 mod clumsy_todo;
@@ -12,7 +13,6 @@ mod legacy_import;
 mod races;
 mod rate_limits;
 mod second_factor;
-mod sqlite_revocation;
 mod sspanel;
 mod ugene;
 mod weplanx;

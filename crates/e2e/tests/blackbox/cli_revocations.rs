@@ -1,12 +1,13 @@
-//! One `tessera serve` on a SQLite file while other `tessera` processes revoke sessions in
-//! the same file: the server's revocation feed polls the file, so sessions it has cached
-//! stop working there too (the SQLite side of `cluster.rs`).
+//! A running `tessera serve` while other `tessera` processes (the operator's CLI, an
+//! import) revoke sessions in the same database: the server's revocation feed (PostgreSQL
+//! `LISTEN/NOTIFY`; on SQLite a poll of the file) makes sessions it has cached stop working
+//! there too.
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::json;
-use tessera_e2e::{cookie_value, ChildDatabase, Engine, ServerProcess};
+use tessera_e2e::{cookie_value, on_both_engines, ChildDatabase, Engine, ServerProcess};
 
 /// Upper bound for a revocation to reach the server (it polls about every second): only
 /// there so that a broken feed fails the test instead of hanging it.
@@ -53,13 +54,14 @@ async fn cached_session(server: &ServerProcess, email: &str) -> String {
 }
 
 /// `tessera sessions end --user`, `tessera import` (blocking an account) and `tessera
-/// sessions end --all`, each run as its own process on the SQLite file, reach a running
+/// sessions end --all`, each run as its own process on the same database, reach a running
 /// server that holds the sessions in its cache: the ended tokens are refused there within
 /// a poll or so, and the others keep working. The CLI no longer warns that a restart is
 /// needed.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cli_revocations_reach_a_running_sqlite_server() {
-    let db = ChildDatabase::fresh(Engine::Sqlite).await.unwrap();
+async fn cli_revocations_reach_a_running_server(engine: Engine) {
+    let Some(db) = ChildDatabase::fresh(engine).await else {
+        return;
+    };
     let emails = ["zoe@example.com", "yan@example.com", "xia@example.com"];
     for email in emails {
         db.cli(&["user", "add", "--email", email, "--password", PASSWORD]);
@@ -121,3 +123,5 @@ async fn cli_revocations_reach_a_running_sqlite_server() {
     drop(server);
     db.cleanup().await;
 }
+
+on_both_engines!(cli_revocations_reach_a_running_server);
