@@ -34,6 +34,20 @@ pub(crate) enum CredentialChange<'a> {
 }
 
 impl CredentialChange<'_> {
+    /// The audit trail's name for the change (the names the audit trail already used).
+    pub(crate) fn audit_action(&self) -> &'static str {
+        match self {
+            Self::Email { .. } => "profile.update",
+            Self::PhoneBound => "factor.phone.bind",
+            Self::PhoneRemoved => "factor.phone.unbind",
+            Self::TotpBound => "factor.totp.bind",
+            Self::TotpRemoved => "factor.totp.unbind",
+            Self::EmailOtp { .. } => "mfa.email_otp",
+            Self::LarkUnlinked => "identity.lark.unlink",
+            Self::FactorsReset => "admin.factors.reset",
+        }
+    }
+
     /// One sentence for the notice.
     fn sentence(&self) -> String {
         match self {

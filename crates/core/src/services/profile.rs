@@ -350,14 +350,9 @@ impl Core {
         self.require_recent_sign_in(auth).await?;
         user.updated_at = self.now();
         self.inner.store.update_user(&user).await?;
-        let action = match what {
-            CredentialChange::PhoneRemoved => "factor.phone.unbind",
-            CredentialChange::TotpRemoved => "factor.totp.unbind",
-            _ => "identity.lark.unlink",
-        };
         self.audit(
             Some(user.id),
-            action,
+            what.audit_action(),
             Some(user.id),
             ctx,
             "ok",
